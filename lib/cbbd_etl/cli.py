@@ -1,0 +1,146 @@
+"""``cbbd-etl`` / ``python -m cbbd_etl``: run jobs, list jobs and tables, serve the simulator, demo.
+
+Every bad input (unknown job, bad season, bad config value) ends with exit
+code 2 and one line on stderr, never a traceback: the parser's own errors
+are reduced to one line too.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any, Callable, Sequence
+
+from . import __version__
+from .config import Config, load_config
+from .errors import UserError
+from .log import configure
+
+
+class OneLineParser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UserError(f"{self.prog}: {message}")
+
+
+def _cmd_jobs(args: argparse.Namespace, cfg: Config) -> int:
+    from .registry import JOBS, get_job
+
+    if args.check:
+        get_job(args.check)
+        print(args.check)
+        return 0
+    if args.json:
+        print(json.dumps([j.to_dict() for j in JOBS], indent=2))
+        return 0
+    from .textfmt import render
+
+    print(render([{"job": j.name, "layer": j.layer, "workflow": j.workflow, "inputs": ",".join(j.inputs),
+                   "outputs": ",".join(j.outputs), "params": ",".join(j.parameters)} for j in JOBS]))
+    return 0
+
+
+def _cmd_run(args: argparse.Namespace, cfg: Config) -> int:
+    from .runner import make_context, run_job
+
+    ctx = make_context(args.job, cfg, season=args.season, date=args.date)
+    report = run_job(ctx)
+    print(json.dumps(report, indent=2, default=str))
+    return 0 if report.get("reconciled", True) else 1
+
+
+def _cmd_tables(args: argparse.Namespace, cfg: Config) -> int:
+    from .iceberg import list_tables
+    from .spark import build_spark
+    from .textfmt import render
+
+    spark = build_spark(cfg, app_name="cbbd_etl:tables")
+    rows = list_tables(spark, cfg)
+    print(json.dumps(rows, indent=2, default=str) if args.json else render(
+        rows, ["table", "rows", "last_snapshot_at", "identifier"]))
+    return 0
+
+
+def _cmd_demo(args: argparse.Namespace, cfg: Config) -> int:
+    from .demo import run_demo
+
+    return run_demo(cfg, season=args.season, size=args.size, seed=args.seed, top=args.top)
+
+
+def _cmd_registry(args: argparse.Namespace, cfg: Config) -> int:
+    from .registry_export import terraform_jobs_json
+
+    text = terraform_jobs_json()
+    if args.write:
+        with open(args.write, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = OneLineParser(prog="cbbd-etl", description="CollegeBasketballData lakehouse on Glue + Iceberg")
+    p.add_argument("--version", action="version", version=__version__)
+    p.add_argument("--profile", help="configuration profile: local (default) or aws")
+    p.add_argument("--config", help="YAML file overriding defaults (also CBBD_ETL_CONFIG)")
+    p.add_argument("--log-level", default="INFO")
+    sub = p.add_subparsers(dest="command", parser_class=OneLineParser)
+
+    r = sub.add_parser("run", help="run one registered job")
+    r.add_argument("job")
+    r.add_argument("--season")
+    r.add_argument("--date")
+    r.set_defaults(handler=_cmd_run)
+
+    j = sub.add_parser("jobs", help="list the job registry")
+    j.add_argument("--json", action="store_true")
+    j.add_argument("--check", metavar="JOB", help="exit 2 unless JOB is registered")
+    j.set_defaults(handler=_cmd_jobs)
+
+    t = sub.add_parser("tables", help="tables with row counts and last snapshot time")
+    t.add_argument("--json", action="store_true")
+    t.set_defaults(handler=_cmd_tables)
+
+    d = sub.add_parser("demo", help="simulated season -> local API server -> bronze -> silver -> gold")
+    d.add_argument("--season", type=int, default=2024)
+    d.add_argument("--size", default="demo", choices=("tiny", "demo", "full"))
+    d.add_argument("--seed", type=int, default=None)
+    d.add_argument("--top", type=int, default=25, help="rows of gold.team_season to print (0 = all)")
+    d.set_defaults(handler=_cmd_demo)
+
+    g = sub.add_parser("registry", help="export the job registry for Terraform")
+    g.add_argument("--write", metavar="PATH")
+    g.set_defaults(handler=_cmd_registry)
+
+    for register in _plugins():
+        register(sub)
+    return p
+
+
+def _plugins() -> list[Callable[[Any], None]]:
+    """Subcommands owned by other modules (ingestion, gap-fill, audit)."""
+    out = []
+    try:
+        from .api.cli import register
+        out.append(register)
+    except ImportError:
+        pass
+    return out
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if not getattr(args, "handler", None):
+            parser.print_help()
+            return 2
+        configure(args.log_level)
+        cfg = load_config(profile=args.profile, path=args.config)
+        return int(args.handler(args, cfg) or 0)
+    except UserError as exc:
+        print(f"cbbd-etl: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("cbbd-etl: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,1 @@
+"""Gold: analysis-ready tables derived from silver."""

@@ -1,0 +1,1 @@
+"""Silver: typed, deduplicated Iceberg tables built from bronze API responses."""

@@ -1,0 +1,46 @@
+"""silver.games from CBBD ``/games`` responses."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .common import eastern_date, technical_columns, utc_timestamp
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pyspark.sql import DataFrame
+
+# The API record as it arrives (GameInfo in the official SDK); types wide enough never to truncate.
+API_SCHEMA = """
+  id BIGINT, sourceId STRING, seasonLabel STRING, season INT, seasonType STRING, startDate STRING,
+  startTimeTbd BOOLEAN, neutralSite BOOLEAN, conferenceGame BOOLEAN, gameType STRING, tournament STRING,
+  gameNotes STRING, status STRING, attendance BIGINT,
+  homeTeamId BIGINT, homeTeam STRING, homeConferenceId BIGINT, homeConference STRING, homeSeed INT,
+  homePoints INT, homePeriodPoints ARRAY<INT>, homeWinner BOOLEAN, homeTeamEloStart INT, homeTeamEloEnd INT,
+  awayTeamId BIGINT, awayTeam STRING, awayConferenceId BIGINT, awayConference STRING, awaySeed INT,
+  awayPoints INT, awayPeriodPoints ARRAY<INT>, awayWinner BOOLEAN, awayTeamEloStart INT, awayTeamEloEnd INT,
+  excitement DOUBLE, venueId BIGINT, venue STRING, city STRING, state STRING
+"""
+API_COLUMNS = [part.split()[0] for part in API_SCHEMA.replace("\n", " ").split(",") if part.strip()]
+
+_RENAMES = {
+    "id": "game_id", "sourceId": "source_id", "seasonLabel": "season_label", "seasonType": "season_type",
+    "startTimeTbd": "start_time_tbd", "neutralSite": "neutral_site", "conferenceGame": "conference_game",
+    "gameType": "game_type", "gameNotes": "game_notes",
+}
+
+
+def _snake(name: str) -> str:
+    return "".join("_" + c.lower() if c.isupper() else c for c in name)
+
+
+def to_silver(raw: "DataFrame") -> "DataFrame":
+    """API columns → silver columns: snake_case, UTC timestamp, Eastern game date, lineage kept."""
+    from pyspark.sql import functions as F
+
+    cols = []
+    for api in API_COLUMNS:
+        if api == "startDate":
+            continue
+        col = F.col(api).cast("int") if api == "attendance" else F.col(api)
+        cols.append(col.alias(_RENAMES.get(api, _snake(api))))
+    ts = utc_timestamp("startDate")
+    return raw.select(*cols, ts.alias("start_date"), eastern_date(ts).alias("game_date"), *technical_columns(raw))

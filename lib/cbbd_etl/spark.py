@@ -1,0 +1,143 @@
+"""One Spark + Iceberg session factory for laptops, the Glue Docker image and Glue 5.1.
+
+Why one factory: job code only ever says ``silver.games``; whether that is a
+filesystem (Hadoop) catalog under ``.lake/warehouse`` or the Glue Data Catalog
+on S3 is configuration. The default catalog is set to the Iceberg catalog so
+two-part names resolve the same everywhere.
+"""
+from __future__ import annotations
+
+import glob
+import os
+from importlib import util as importlib_util
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .config import Config
+from .errors import UserError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pyspark.sql import SparkSession
+    from pyspark.sql.types import StructType
+
+ICEBERG_JAR_ENV = "CBBD_ETL_ICEBERG_JAR"
+_PYPI_JAR_PACKAGE = "snowpark_connect_deps_iceberg"
+_PYPI_JAR_NAME = "iceberg-spark-runtime-3.5_2.12-*.jar"
+# Where the Glue 5 image and Glue itself keep the Iceberg runtime (--datalake-formats iceberg).
+_GLUE_JAR_GLOBS = ("/usr/share/aws/iceberg/lib/iceberg-spark3-runtime*.jar", "/usr/share/aws/iceberg/lib/iceberg-spark-runtime*.jar")
+
+
+def in_glue() -> bool:
+    """True inside a Glue job run or the Glue image (they ship ``awsglue``)."""
+    return importlib_util.find_spec("awsglue") is not None or bool(os.environ.get("GLUE_VERSION"))
+
+
+def find_iceberg_jar(explicit: str = "") -> str | None:
+    """The Iceberg Spark runtime jar: explicit path → env override → Glue image → PyPI package.
+
+    Returns None when none is on disk; the caller then asks Maven through
+    ``spark.jars.packages`` (works only where Maven Central is reachable).
+    """
+    for candidate in (explicit, os.environ.get(ICEBERG_JAR_ENV, "")):
+        if candidate:
+            if not Path(candidate).is_file():
+                raise UserError(f"Iceberg jar {candidate!r} does not exist")
+            return candidate
+    for pattern in _GLUE_JAR_GLOBS:
+        hits = sorted(glob.glob(pattern))
+        if hits:
+            return hits[-1]
+    spec = importlib_util.find_spec(_PYPI_JAR_PACKAGE)
+    if spec and spec.submodule_search_locations:
+        for location in spec.submodule_search_locations:
+            hits = sorted(glob.glob(os.path.join(location, "jars", _PYPI_JAR_NAME)))
+            if hits:
+                return hits[-1]
+    return None
+
+
+def catalog_conf(cfg: Config) -> dict[str, str]:
+    """Properties of the Iceberg catalog alone: these may be set on a running session."""
+    cat = cfg.lake.catalog_name
+    warehouse = cfg.lake.warehouse
+    if cfg.lake.catalog_type == "hadoop" and "://" not in warehouse:
+        warehouse = str(Path(warehouse).resolve())
+    conf = {
+        f"spark.sql.catalog.{cat}": "org.apache.iceberg.spark.SparkCatalog",
+        f"spark.sql.catalog.{cat}.warehouse": warehouse,
+    }
+    if cfg.lake.catalog_type == "hadoop":
+        conf[f"spark.sql.catalog.{cat}.type"] = "hadoop"
+    else:
+        conf[f"spark.sql.catalog.{cat}.catalog-impl"] = "org.apache.iceberg.aws.glue.GlueCatalog"
+        conf[f"spark.sql.catalog.{cat}.io-impl"] = "org.apache.iceberg.aws.s3.S3FileIO"
+    return conf
+
+
+def attach_catalog(spark: "SparkSession", cfg: Config) -> None:
+    """Register ``cfg``'s catalog on an existing session (tests share one session across lakes)."""
+    for key, value in catalog_conf(cfg).items():
+        spark.conf.set(key, value)
+
+
+def spark_conf(cfg: Config) -> dict[str, str]:
+    """The Spark properties for ``cfg``; pure so it can be tested without a JVM."""
+    cat = cfg.lake.catalog_name
+    conf = {
+        "spark.sql.extensions": "org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions",
+        **catalog_conf(cfg),
+        "spark.sql.defaultCatalog": cat,
+        "spark.sql.shuffle.partitions": str(cfg.spark.shuffle_partitions),
+        "spark.sql.session.timeZone": "UTC",
+        "spark.sql.iceberg.handle-timestamp-without-timezone": "false",
+        "spark.sql.adaptive.enabled": "true",
+    }
+    if cfg.spark.master:
+        conf.update({
+            "spark.ui.enabled": "false",
+            "spark.driver.memory": cfg.spark.driver_memory,
+            "spark.sql.warehouse.dir": str(Path(".lake/spark-warehouse").resolve()),
+            "spark.driver.extraJavaOptions": "-Dderby.system.home=" + str(Path(".lake/derby").resolve()),
+        })
+    return conf
+
+
+def build_spark(cfg: Config, app_name: str = "cbbd_etl") -> "SparkSession":
+    """Get or create the session; on Glue the platform already owns it."""
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:  # pragma: no cover - depends on the machine
+        raise UserError("PySpark is not installed: run `make install` (or pip install '.[local]')") from None
+    builder = SparkSession.builder.appName(app_name)
+    if cfg.spark.master and not in_glue():
+        builder = builder.master(cfg.spark.master)
+    for key, value in spark_conf(cfg).items():
+        builder = builder.config(key, value)
+    if not in_glue():
+        jar = find_iceberg_jar(cfg.spark.iceberg_jar)
+        if jar:
+            builder = builder.config("spark.jars", jar)
+        else:
+            builder = builder.config("spark.jars.packages", cfg.spark.iceberg_maven)
+    spark = builder.getOrCreate()
+    attach_catalog(spark, cfg)  # getOrCreate may have returned a session built for another catalog
+    spark.sparkContext.setLogLevel(cfg.spark.log_level)
+    return spark
+
+
+def ensure_namespaces(spark: "SparkSession", cfg: Config) -> None:
+    for logical in ("silver", "gold", "meta"):
+        spark.sql(f"CREATE NAMESPACE IF NOT EXISTS {cfg.namespace(logical)}")
+
+
+def ddl_schema(ddl: str) -> "StructType":
+    """A StructType from a DDL column list (PySpark 3.5 has no ``StructType.fromDDL``).
+
+    Needs an active SparkContext: the JVM parses the DDL, exactly as CREATE TABLE would.
+    """
+    from pyspark.sql.types import StructType, _parse_datatype_string
+
+    parsed = _parse_datatype_string(ddl)
+    if not isinstance(parsed, StructType):  # pragma: no cover - a single-column DDL still parses as a struct
+        raise ValueError(f"not a column list: {ddl[:80]}")
+    return parsed

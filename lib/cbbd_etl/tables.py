@@ -1,0 +1,189 @@
+"""Declared Iceberg tables: columns, natural keys, partitioning, properties.
+
+Why declare instead of letting Spark infer: the API's JSON has nulls, ints that
+are sometimes floats and fields that come and go; an inferred schema would
+drift from run to run. Each table is declared once here and used for CREATE
+TABLE, the MERGE key, partition-consistency checks, data-quality rules and
+docs. Pure Python: importable without Spark (Terraform/docs generators).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+LINEAGE_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("_ingested_at", "TIMESTAMP"),
+    ("_source_file", "STRING"),
+    ("_run_id", "STRING"),
+    ("_row_hash", "STRING"),
+)
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str               # Spark SQL type, e.g. BIGINT, ARRAY<INT>
+    nullable: bool = True
+    doc: str = ""
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    name: str                              # logical "silver.games"
+    columns: tuple[Column, ...]
+    keys: tuple[str, ...]                  # natural key (MERGE ON)
+    partition_by: tuple[str, ...] = ()     # Iceberg transforms allowed, e.g. "months(game_date)"
+    comment: str = ""
+    merge_on_read: bool = False            # big facts: cheap upserts, compacted by maintenance
+    lineage: bool = True
+
+    @property
+    def layer(self) -> str:
+        return self.name.split(".", 1)[0]
+
+    @property
+    def short_name(self) -> str:
+        return self.name.split(".", 1)[1]
+
+    @property
+    def data_columns(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    @property
+    def all_columns(self) -> list[tuple[str, str]]:
+        cols = [(c.name, c.type) for c in self.columns]
+        if self.lineage:
+            cols += list(LINEAGE_COLUMNS)
+        return cols
+
+    def ddl_columns(self) -> str:
+        not_null = {c.name for c in self.columns if not c.nullable}
+        return ", ".join(f"{n} {t}{' NOT NULL' if n in not_null else ''}" for n, t in self.all_columns)
+
+    def properties(self) -> dict[str, str]:
+        props = {
+            "format-version": "2",
+            "write.parquet.compression-codec": "zstd",
+            "write.metadata.delete-after-commit.enabled": "true",
+            "write.metadata.previous-versions-max": "20",
+        }
+        mode = "merge-on-read" if self.merge_on_read else "copy-on-write"
+        props.update({"write.merge.mode": mode, "write.update.mode": mode, "write.delete.mode": mode})
+        return props
+
+    def __post_init__(self) -> None:
+        names = self.data_columns
+        if len(set(names)) != len(names):
+            raise ValueError(f"{self.name}: duplicate column names")
+        for key in self.keys:
+            if key not in names:
+                raise ValueError(f"{self.name}: key {key!r} is not a column")
+
+
+def _cols(spec: str) -> tuple[Column, ...]:
+    """Parse ``"name TYPE, name TYPE NOT NULL"`` lists (compact declarations)."""
+    out = []
+    depth, cur = 0, ""
+    parts = []
+    for ch in spec:
+        depth += ch == "<"
+        depth -= ch == ">"
+        if ch == "," and depth == 0:
+            parts.append(cur)
+            cur = ""
+        else:
+            cur += ch
+    parts.append(cur)
+    for part in parts:
+        words = part.split()
+        if not words:
+            continue
+        nullable = not (len(words) >= 3 and words[-2].upper() == "NOT" and words[-1].upper() == "NULL")
+        typ = " ".join(words[1:-2] if not nullable else words[1:])
+        out.append(Column(words[0], typ.upper(), nullable))
+    return tuple(out)
+
+
+_BOX_STATS = """
+  fg_made INT, fg_att INT, fg_pct DOUBLE, fg2_made INT, fg2_att INT, fg2_pct DOUBLE,
+  fg3_made INT, fg3_att INT, fg3_pct DOUBLE, ft_made INT, ft_att INT, ft_pct DOUBLE,
+  oreb INT, dreb INT, treb INT, tov INT, team_tov INT, fouls INT, technical_fouls INT, flagrant_fouls INT,
+  points INT, points_by_period ARRAY<INT>, fast_break_points INT, points_off_turnovers INT, points_in_paint INT,
+  largest_lead INT, assists INT, blocks INT, steals INT, possessions DOUBLE, rating DOUBLE,
+  true_shooting DOUBLE, game_score DOUBLE, efg_pct DOUBLE, tov_ratio DOUBLE, oreb_pct DOUBLE, ft_rate DOUBLE
+"""
+BOX_STAT_FIELDS: tuple[str, ...] = tuple(c.name for c in _cols(_BOX_STATS))
+
+
+def _prefixed(prefix: str) -> str:
+    return ", ".join(f"{prefix}_{c.name} {c.type}" for c in _cols(_BOX_STATS))
+
+
+SILVER_GAMES = TableSpec(
+    name="silver.games",
+    comment="One row per game (CBBD /games). Times UTC; game_date is the US/Eastern calendar date.",
+    keys=("game_id",),
+    partition_by=("season",),
+    columns=_cols("""
+      game_id BIGINT NOT NULL, source_id STRING, season INT NOT NULL, season_label STRING, season_type STRING,
+      start_date TIMESTAMP, game_date DATE, start_time_tbd BOOLEAN, neutral_site BOOLEAN, conference_game BOOLEAN,
+      game_type STRING, tournament STRING, game_notes STRING, status STRING, attendance INT,
+      home_team_id BIGINT, home_team STRING, home_conference_id BIGINT, home_conference STRING, home_seed INT,
+      home_points INT, home_period_points ARRAY<INT>, home_winner BOOLEAN, home_team_elo_start INT, home_team_elo_end INT,
+      away_team_id BIGINT, away_team STRING, away_conference_id BIGINT, away_conference STRING, away_seed INT,
+      away_points INT, away_period_points ARRAY<INT>, away_winner BOOLEAN, away_team_elo_start INT, away_team_elo_end INT,
+      excitement DOUBLE, venue_id BIGINT, venue STRING, city STRING, state STRING
+    """),
+)
+
+SILVER_TEAM_GAME_STATS = TableSpec(
+    name="silver.team_game_stats",
+    comment="One row per team per game (CBBD /games/teams): the team's box score and its opponent's.",
+    keys=("game_id", "team_id"),
+    partition_by=("season",),
+    columns=_cols(
+        """
+      game_id BIGINT NOT NULL, team_id BIGINT NOT NULL, season INT NOT NULL, season_label STRING, season_type STRING,
+      tournament STRING, start_date TIMESTAMP, game_date DATE, start_time_tbd BOOLEAN, team STRING, conference STRING,
+      team_seed INT, opponent_id BIGINT, opponent STRING, opponent_conference STRING, opponent_seed INT,
+      neutral_site BOOLEAN, is_home BOOLEAN, conference_game BOOLEAN, game_type STRING, notes STRING,
+      game_minutes DOUBLE, pace DOUBLE,
+    """
+        + _prefixed("team") + ", " + _prefixed("opp")
+    ),
+)
+
+GOLD_TEAM_SEASON = TableSpec(
+    name="gold.team_season",
+    comment="Team season profile from final games: records, scoring, possessions, tempo, efficiency, four factors.",
+    keys=("season", "team_id"),
+    partition_by=("season",),
+    columns=_cols("""
+      season INT NOT NULL, team_id BIGINT NOT NULL, team STRING, conference STRING,
+      games INT, wins INT, losses INT, conf_wins INT, conf_losses INT, home_wins INT, home_losses INT,
+      away_wins INT, away_losses INT, neutral_wins INT, neutral_losses INT,
+      points_for BIGINT, points_against BIGINT, avg_points_for DOUBLE, avg_points_against DOUBLE, avg_margin DOUBLE,
+      minutes DOUBLE, possessions DOUBLE, opp_possessions DOUBLE, tempo DOUBLE,
+      off_efficiency DOUBLE, def_efficiency DOUBLE, net_efficiency DOUBLE,
+      off_efg_pct DOUBLE, off_tov_pct DOUBLE, off_oreb_pct DOUBLE, off_ft_rate DOUBLE,
+      def_efg_pct DOUBLE, def_tov_pct DOUBLE, def_oreb_pct DOUBLE, def_ft_rate DOUBLE
+    """),
+)
+
+META_QUARANTINE = TableSpec(
+    name="meta.quarantine",
+    comment="Records that failed parsing or validation, with the reason and the raw JSON; nothing is dropped silently.",
+    keys=("quarantine_id",),
+    partition_by=("target_table",),
+    lineage=False,
+    columns=_cols("""
+      quarantine_id STRING NOT NULL, target_table STRING NOT NULL, natural_key STRING, reason STRING NOT NULL,
+      raw_json STRING, source_file STRING, season INT, run_id STRING, quarantined_at TIMESTAMP
+    """),
+)
+
+TABLES: tuple[TableSpec, ...] = (SILVER_GAMES, SILVER_TEAM_GAME_STATS, GOLD_TEAM_SEASON, META_QUARANTINE)
+_BY_NAME = {t.name: t for t in TABLES}
+
+
+def get_table(name: str) -> TableSpec:
+    return _BY_NAME[name]

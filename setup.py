@@ -1,0 +1,37 @@
+"""Packaging for cbbd_etl.
+
+The wheel is what AWS Glue loads through ``--extra-py-files``: it carries the
+library (``lib/cbbd_etl``) and the job modules (``jobs/``, installed as
+``cbbd_etl.jobs``) so a Glue script needs nothing but ``import cbbd_etl``.
+Heavy engines (PySpark, the Iceberg runtime) are *not* install requirements
+because Glue provides them; the ``local`` extra brings them for laptops.
+"""
+from setuptools import find_packages, setup
+
+LOCAL = [
+    "pyspark==3.5.6",
+    "snowpark-connect-deps-iceberg==1.0.1",
+    "pyiceberg[pyarrow]==0.12.*",
+    "boto3>=1.34",
+]
+TEST = [
+    "pytest>=8",
+    "pytest-timeout>=2.3",
+    "chispa>=0.10",
+    "moto[s3,ssm,secretsmanager,dynamodb]>=5",
+    "python-hcl2>=4.3",
+]
+
+setup(
+    name="cbbd_etl",
+    version="0.1.0",
+    description="CollegeBasketballData lakehouse: bronze JSON, silver/gold Iceberg tables on AWS Glue",
+    python_requires=">=3.10",
+    package_dir={"": "lib", "cbbd_etl.jobs": "jobs"},
+    packages=find_packages("lib") + ["cbbd_etl.jobs"],
+    package_data={"cbbd_etl": ["*.yaml", "resources/*"]},
+    include_package_data=True,
+    install_requires=["PyYAML>=6", "requests>=2.31"],
+    extras_require={"local": LOCAL, "test": TEST},
+    entry_points={"console_scripts": ["cbbd-etl=cbbd_etl.cli:main"]},
+)

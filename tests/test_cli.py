@@ -1,0 +1,55 @@
+"""Bad input never shows a traceback: exit code 2 and one clear line."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    import os
+
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run([sys.executable, "-m", "cbbd_etl", *args], capture_output=True, text=True, cwd=REPO,
+                          env=full_env, timeout=120)
+
+
+@pytest.mark.parametrize(
+    "args, env, expected",
+    [
+        (["run", "no_such_job"], {}, "unknown job 'no_such_job'"),
+        (["run", "gold_team_season", "--season", "1999"], {}, "season 1999 is outside the supported range"),
+        (["run", "gold_team_season", "--season", "twenty"], {}, "season 'twenty' is not a year"),
+        (["run", "gold_team_season", "--date", "2024-13-45"], {}, "date '2024-13-45' is not an ISO date"),
+        (["jobs"], {"CBBD_ETL__SPARK__SHUFFLE_PARTITIONS": "zero"}, "spark.shuffle_partitions: expected an integer"),
+        (["jobs"], {"CBBD_ETL__LAKE__CATALOG_TYPE": "hive"}, "lake.catalog_type: must be 'hadoop' or 'glue'"),
+        (["--profile", "prod", "jobs"], {}, "profile: must be one of"),
+        (["jobs", "--check", "nope"], {}, "unknown job 'nope'"),
+        (["frobnicate"], {}, "invalid choice: 'frobnicate'"),
+    ],
+)
+def test_bad_input_exit_2_one_line(args: list[str], env: dict[str, str], expected: str) -> None:
+    res = cli(*args, env=env)
+    assert res.returncode == 2, res.stderr
+    lines = [line for line in res.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, res.stderr
+    assert expected in lines[0]
+    assert "Traceback" not in res.stderr
+
+
+def test_jobs_lists_registry() -> None:
+    res = cli("jobs")
+    assert res.returncode == 0
+    assert "gold_team_season" in res.stdout and "silver_games" in res.stdout
+
+
+def test_glue_entry_bad_season_exits_2() -> None:
+    res = subprocess.run([sys.executable, str(REPO / "glue_scripts" / "gold_team_season.py"), "--season", "1800"],
+                         capture_output=True, text=True, cwd=REPO, timeout=120)
+    assert res.returncode == 2
+    assert "season 1800 is outside" in res.stderr
+    assert "Traceback" not in res.stderr

@@ -1,0 +1,77 @@
+"""Configuration: defaults, profiles, file and environment overrides, one-line errors."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cbbd_etl.config import load_config
+from cbbd_etl.errors import ConfigError
+
+
+def test_local_profile_is_the_default() -> None:
+    cfg = load_config(env={})
+    assert cfg.profile == "local"
+    assert cfg.lake.catalog_type == "hadoop"
+    assert cfg.lake.format_version == 2
+    assert cfg.table("silver.games") == "lake.silver.games"
+
+
+def test_aws_profile_uses_glue_catalog_and_s3() -> None:
+    cfg = load_config(profile="aws", env={})
+    assert cfg.lake.catalog_type == "glue"
+    assert cfg.lake.warehouse.startswith("s3://")
+    assert cfg.bronze.root.startswith("s3://")
+    assert cfg.table("gold.team_season") == "glue_catalog.cbbd_gold.team_season"
+
+
+def test_env_overrides_are_typed() -> None:
+    cfg = load_config(env={"CBBD_ETL__API__REQUESTS_PER_SECOND": "1.5", "CBBD_ETL__SIM__SIZE": "tiny",
+                           "CBBD_ETL_PROFILE": "local"})
+    assert cfg.api.requests_per_second == 1.5
+    assert cfg.sim.size == "tiny"
+
+
+def test_user_file_overrides_defaults(tmp_path: Path) -> None:
+    f = tmp_path / "c.yaml"
+    f.write_text("lake:\n  warehouse: /tmp/elsewhere\napi:\n  max_attempts: 3\n")
+    cfg = load_config(path=f, env={})
+    assert cfg.lake.warehouse == "/tmp/elsewhere"
+    assert cfg.api.max_attempts == 3
+
+
+@pytest.mark.parametrize(
+    "env, message",
+    [
+        ({"CBBD_ETL__API__MAX_ATTEMPTS": "many"}, "api.max_attempts: expected an integer"),
+        ({"CBBD_ETL__API__NOPE": "1"}, "api.nope: unknown configuration key"),
+        ({"CBBD_ETL__SIM__SIZE": "huge"}, "sim.size: must be tiny, demo or full"),
+        ({"CBBD_ETL_PROFILE": "prod"}, "profile: must be one of aws, local"),
+        ({"CBBD_ETL__API__BASE_URL": "ftp://x"}, "api.base_url: must start with http"),
+        ({"CBBD_ETL__LAKE__FORMAT_VERSION": "1"}, "lake.format_version: must be 2"),
+        ({"CBBD_ETL__SEASONS__DEFAULT": "1990"}, "seasons.default: 1990 is outside"),
+    ],
+)
+def test_bad_values_name_the_key(env: dict[str, str], message: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        load_config(env=env)
+    assert message in str(err.value)
+    assert "\n" not in str(err.value)
+
+
+def test_unknown_key_in_file_is_named(tmp_path: Path) -> None:
+    f = tmp_path / "c.yaml"
+    f.write_text("spark:\n  mastr: local[1]\n")
+    with pytest.raises(ConfigError, match=r"spark\.mastr: unknown configuration key"):
+        load_config(path=f, env={})
+
+
+def test_missing_file_is_one_line() -> None:
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_config(path="/nonexistent/cbbd.yaml", env={})
+
+
+def test_replace_validates() -> None:
+    cfg = load_config(env={})
+    with pytest.raises(ConfigError, match="lake.catalog_type"):
+        cfg.replace(**{"lake.catalog_type": "hive"})

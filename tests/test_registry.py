@@ -1,0 +1,77 @@
+"""The registry is the one declaration of jobs: everything that names a job must agree with it."""
+from __future__ import annotations
+
+import ast
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from cbbd_etl.registry import JOBS, WORKFLOWS, get_job, upstream
+from cbbd_etl.registry_export import terraform_jobs, terraform_jobs_json
+from cbbd_etl.tables import TABLES
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_every_job_loads_and_is_callable() -> None:
+    for job in JOBS:
+        fn = job.load()
+        assert callable(fn), job.name
+        assert job.workflow in WORKFLOWS
+        assert job.layer in ("bronze", "silver", "gold", "meta")
+
+
+def test_each_job_module_lives_in_jobs_dir() -> None:
+    modules = {p.stem for p in (REPO / "jobs").glob("*.py") if p.stem != "__init__"}
+    declared = {job.entry.split(":")[0].rsplit(".", 1)[1] for job in JOBS}
+    assert modules == declared
+
+
+def test_glue_scripts_match_registry() -> None:
+    scripts = {p.stem: p for p in (REPO / "glue_scripts").glob("*.py")}
+    assert set(scripts) == {job.name for job in JOBS}
+    for name, path in scripts.items():
+        tree = ast.parse(path.read_text())
+        calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and getattr(n.func, "id", "") == "run_glue_job"]
+        assert len(calls) == 1, name
+        assert isinstance(calls[0].args[0], ast.Constant) and calls[0].args[0].value == name
+
+
+def test_terraform_vars_are_generated_from_registry() -> None:
+    path = REPO / "terraform" / "jobs.auto.tfvars.json"
+    assert path.read_text() == terraform_jobs_json(), "run: cbbd-etl registry --write terraform/jobs.auto.tfvars.json"
+    data = terraform_jobs()["glue_jobs"]
+    assert set(data) == {j.name for j in JOBS}
+    for name, spec in data.items():
+        assert (REPO / spec["script"]).is_file()
+
+
+def test_makefile_job_targets_ask_the_registry() -> None:
+    text = (REPO / "Makefile").read_text()
+    assert re.search(r"^job:.*\n\t\$\(PY\) -m cbbd_etl run \$\(JOB\)", text, re.M)
+    assert "cbbd_etl jobs --check $(JOB)" in text
+    default_job = re.search(r"^JOB \?= (\S+)", text, re.M).group(1)
+    get_job(default_job)
+
+
+def test_declared_tables_have_producers() -> None:
+    produced = {t for job in JOBS for t in job.outputs}
+    for table in TABLES:
+        assert table.name in produced, f"{table.name} is declared but no job writes it"
+    for job in JOBS:
+        for table in job.inputs + job.outputs:
+            if "." in table and not table.startswith(("bronze:", "api:")):
+                assert table in {t.name for t in TABLES}, f"{job.name} names undeclared table {table}"
+
+
+def test_gold_job_runs_after_its_silver_inputs() -> None:
+    ups = {u.name for u in upstream(get_job("gold_team_season"))}
+    assert ups == {"silver_games", "silver_team_game_stats"}
+
+
+def test_cli_lists_exactly_the_registry() -> None:
+    out = subprocess.run([sys.executable, "-m", "cbbd_etl", "jobs", "--json"], capture_output=True, text=True,
+                         check=True, cwd=REPO)
+    assert [j["name"] for j in json.loads(out.stdout)] == [j.name for j in JOBS]
