@@ -8,7 +8,7 @@ from cbbd_etl.silver import games
 from cbbd_etl.silver.pipeline import SilverSource, run_silver
 from cbbd_etl.tables import SILVER_GAMES
 
-SOURCE = SilverSource(slug="games", api_schema=games.API_SCHEMA, api_columns=games.API_COLUMNS,
+SOURCE = SilverSource(slugs=("games",), api_schema=games.API_SCHEMA, api_columns=games.API_COLUMNS,
                       transform=games.to_silver, table=SILVER_GAMES)
 
 

@@ -11,6 +11,7 @@ import importlib
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable
 
+from .api.endpoints import default_endpoints
 from .errors import UserError
 
 WORKFLOWS = ("daily", "backfill", "maintenance")
@@ -51,6 +52,11 @@ class JobSpec:
         return d
 
     @property
+    def needs_spark(self) -> bool:
+        """Python-shell jobs (ingestion) run without a JVM, on Glue and locally."""
+        return self.glue.command != "pythonshell"
+
+    @property
     def glue_script(self) -> str:
         return f"glue_scripts/{self.name}.py"
 
@@ -62,7 +68,7 @@ JOBS: tuple[JobSpec, ...] = (
         description="Pull CBBD endpoints for a season into raw gzip JSON with manifests (bronze).",
         layer="bronze",
         inputs=("api:cbbd",),
-        outputs=("bronze:games", "bronze:games_teams"),
+        outputs=tuple(f"bronze:{e.slug}" for e in default_endpoints()),
         parameters=("season",),
         glue=GlueSettings(command="pythonshell", worker_type="", number_of_workers=0, timeout_minutes=120),
     ),
@@ -72,7 +78,7 @@ JOBS: tuple[JobSpec, ...] = (
         description="Bronze /games responses into silver.games, one row per game, MERGE on game_id.",
         layer="silver",
         inputs=("bronze:games",),
-        outputs=("silver.games", "meta.quarantine"),
+        outputs=("silver.games", "meta.quarantine", "meta.schema_drift"),
     ),
     JobSpec(
         name="silver_team_game_stats",
@@ -80,7 +86,7 @@ JOBS: tuple[JobSpec, ...] = (
         description="Bronze /games/teams box scores into silver.team_game_stats, MERGE on (game_id, team_id).",
         layer="silver",
         inputs=("bronze:games_teams",),
-        outputs=("silver.team_game_stats", "meta.quarantine"),
+        outputs=("silver.team_game_stats", "meta.quarantine", "meta.schema_drift"),
     ),
     JobSpec(
         name="gold_team_season",

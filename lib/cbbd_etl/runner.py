@@ -30,7 +30,7 @@ log = get_logger("runner")
 class JobContext:
     job: JobSpec
     cfg: Config
-    spark: "SparkSession"
+    spark: "SparkSession | None"
     run_id: str
     season: int | None = None
     date: dt.date | None = None
@@ -64,7 +64,7 @@ def make_context(
     d = parse_date(date) if date else None
     if "season" in job.parameters and s is None and d is None:
         s = cfg.seasons.default
-    if spark is None:
+    if spark is None and job.needs_spark:
         from .spark import build_spark, ensure_namespaces
 
         spark = build_spark(cfg, app_name=f"cbbd_etl:{name}")

@@ -181,7 +181,19 @@ META_QUARANTINE = TableSpec(
     """),
 )
 
-TABLES: tuple[TableSpec, ...] = (SILVER_GAMES, SILVER_TEAM_GAME_STATS, GOLD_TEAM_SEASON, META_QUARANTINE)
+META_SCHEMA_DRIFT = TableSpec(
+    name="meta.schema_drift",
+    comment="Fields the API sent that the declared schema lacks: first sighting per table and field.",
+    keys=("target_table", "field"),
+    lineage=False,
+    columns=_cols("""
+      target_table STRING NOT NULL, field STRING NOT NULL, example_json STRING, source_file STRING,
+      records BIGINT, first_run_id STRING, first_seen_at TIMESTAMP
+    """),
+)
+
+TABLES: tuple[TableSpec, ...] = (SILVER_GAMES, SILVER_TEAM_GAME_STATS, GOLD_TEAM_SEASON, META_QUARANTINE,
+                                 META_SCHEMA_DRIFT)
 _BY_NAME = {t.name: t for t in TABLES}
 
 

@@ -2,7 +2,8 @@
 
 Why a verification pass before Spark: a truncated gzip makes Spark's reader
 throw and fail the whole job, and a file whose bytes differ from its manifest
-was corrupted after it was fetched. Each such file becomes one quarantine
+was corrupted after it was fetched. JSON validity is left to Spark (parsing
+every response twice in Python would cost more than the load itself). Each such file becomes one quarantine
 row with its reason (and its manifest's record count, for reconciliation)
 instead of an exception or a silent skip.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import os
 import zlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterable
@@ -29,6 +31,7 @@ class BronzeFile:
     record_count: int
     sha256: str | None = None
     season: int | None = None
+    params: str = "{}"          # the request's parameters as JSON (context such as a path's gameId)
 
 
 @dataclass
@@ -39,9 +42,14 @@ class FileCheck:
 
 def check_files(files: Iterable[BronzeFile], read_bytes: Callable[[str], bytes]) -> FileCheck:
     """Split files into readable ones and (file, reason) pairs."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    files = list(files)
     out = FileCheck()
-    for f in files:
-        reason = _check_one(f, read_bytes)
+    # zlib and hashlib release the GIL, so threads check files in parallel.
+    with ThreadPoolExecutor(max_workers=max(2, min(8, (os.cpu_count() or 2) * 2))) as pool:
+        reasons = list(pool.map(lambda f: _check_one(f, read_bytes), files))
+    for f, reason in zip(files, reasons):
         if reason:
             out.bad.append((f, reason))
         else:
@@ -60,43 +68,63 @@ def _check_one(f: BronzeFile, read_bytes: Callable[[str], bytes]) -> str | None:
         return f"truncated or corrupt gzip: {exc}"
     if f.sha256 and hashlib.sha256(body).hexdigest() != f.sha256:
         return "content does not match the manifest sha256 (changed or truncated after fetch)"
-    try:
-        doc = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        return f"invalid JSON: {str(exc)[:200]}"
-    if not isinstance(doc, (list, dict)):
-        return f"response is a JSON {type(doc).__name__}, expected an array or object"
     return None
 
 
-def read_json_records(spark: "SparkSession", files: list[BronzeFile], schema_ddl: str) -> "DataFrame":
-    """Parse checked files with an explicit API schema; lineage joined from the manifests.
+MALFORMED_FILE = "bronze file is not a valid JSON array or object (malformed or truncated JSON)"
 
-    Rows that do not fit the schema keep their text in ``_corrupt_record``.
+
+def read_json_records(
+    spark: "SparkSession", files: list[BronzeFile], schema_ddl: str, response: str = "array",
+    known_keys: Iterable[str] | None = None,
+) -> "DataFrame":
+    """One row per API record, parsed with an explicit schema, with lineage and the record's own JSON.
+
+    Why not ``spark.read.json(multiLine=True)``: in multi-line mode a record
+    that does not fit the schema cannot be told apart from its file, and an
+    unknown field is invisible. Reading each response as one text value,
+    splitting the array into per-record JSON strings and then parsing each
+    string keeps, for every record, its exact JSON (``_raw_json``), whether
+    it fit the schema (``_corrupt_record``) and the top-level fields it had
+    that the schema lacks (``_unknown_keys``, for schema-drift tracking).
+    A response that is not valid JSON yields one row with ``_raw_json``
+    null, so it is quarantined with its file rather than failing the job.
     """
     from pyspark.sql import functions as F
-    from pyspark.sql.types import StringType, StructField
 
-    from ..spark import ddl_schema
-
-    schema = ddl_schema(schema_ddl).add(StructField("_corrupt_record", StringType(), True))
-    df = (
-        spark.read.schema(schema)
-        .option("multiLine", True)
-        .option("mode", "PERMISSIVE")
-        .option("columnNameOfCorruptRecord", "_corrupt_record")
-        .json([f.uri for f in files])
-        .withColumn("_file", F.regexp_replace(F.input_file_name(), "^file:(//)?", ""))
-    )
+    texts = spark.read.text([f.uri for f in files], wholetext=True).select(
+        # _metadata.file_path, unlike input_file_name(), is deterministic, which MERGE requires of its source.
+        F.url_decode(F.regexp_replace(F.col("_metadata.file_path"), "^file:(//)?", "")).alias("_file"), "value")
+    if response == "object":
+        items = F.when(F.from_json("value", "MAP<STRING, STRING>").isNotNull(), F.array(F.trim(F.col("value"))))
+    else:
+        items = F.from_json("value", "ARRAY<STRING>")
+    records = texts.select("_file", F.explode(F.coalesce(items, F.array(F.lit(None).cast("string"))))
+                           .alias("_raw_json"))
+    parsed = F.from_json("_raw_json", f"{schema_ddl}, _corrupt_record STRING",
+                         {"mode": "PERMISSIVE", "columnNameOfCorruptRecord": "_corrupt_record"})
+    known = sorted(set(known_keys or _top_level_names(schema_ddl)))
+    unknown = F.array_except(F.coalesce(F.json_object_keys("_raw_json"), F.array().cast("array<string>")),
+                             F.array(*[F.lit(k) for k in known]))
+    df = records.select("_file", "_raw_json", parsed.alias("_r"), unknown.alias("_unknown_keys")).select(
+        "_file", "_raw_json", "_unknown_keys", "_r.*")
     lineage = spark.createDataFrame(
-        [(f.uri.removeprefix("file://"), f.uri, f.fetched_at, f.run_id) for f in files],
-        "_file STRING, _source_file STRING, _fetched STRING, _src_run_id STRING",
+        [(f.uri.removeprefix("file://").removeprefix("file:"), f.uri, f.fetched_at, f.run_id, f.record_count, f.season, f.params)
+         for f in files],
+        "_file STRING, _source_file STRING, _fetched STRING, _src_run_id STRING, _file_records INT, _season INT, "
+        "_params STRING",
     )
     return (
         df.join(F.broadcast(lineage), "_file", "left")
         .withColumn("_ingested_at", F.to_timestamp("_fetched"))
         .drop("_file", "_fetched")
     )
+
+
+def _top_level_names(schema_ddl: str) -> list[str]:
+    from ..spark import ddl_schema
+
+    return [f.name for f in ddl_schema(schema_ddl).fields]
 
 
 def quarantine_rows_for_files(
@@ -121,4 +149,5 @@ def manifest_to_file(manifest: dict[str, Any], uri: str) -> BronzeFile:
         record_count=int(manifest.get("record_count") or 0),
         sha256=manifest.get("sha256"),
         season=manifest.get("season"),
+        params=json.dumps(manifest.get("params") or {}, sort_keys=True),
     )

@@ -35,20 +35,11 @@ def technical_columns(df: "DataFrame") -> list[str]:
     return [c for c in df.columns if c.startswith("_")]
 
 
-def raw_json(df: "DataFrame", api_columns: list[str]) -> "Column":
-    """The record's original text if Spark kept it, else a JSON rendering of what was parsed."""
-    from pyspark.sql import functions as F
-
-    rendered = F.to_json(F.struct(*[F.col(c) for c in api_columns]))
-    if "_corrupt_record" in df.columns:
-        return F.coalesce(F.col("_corrupt_record"), rendered)
-    return rendered
-
-
 def standard_rules(
-    df: "DataFrame", season_first: int, season_last: int, key_cols: list[str], date_col: str | None
+    df: "DataFrame", season_first: int, season_last: int, key_cols: list[str], date_col: str | None,
+    seasonal: bool = True,
 ) -> list:
-    """Validation rules every season-scoped silver table shares, as (reason, failing) pairs."""
+    """Validation rules every silver table shares, as (reason, failing) pairs (season rules if ``seasonal``)."""
     from pyspark.sql import functions as F
 
     rules = []
@@ -57,10 +48,11 @@ def standard_rules(
                       F.col("_corrupt_record").isNotNull()))
     for k in key_cols:
         rules.append((f"natural key {k} is missing or null", F.col(k).isNull()))
-    rules.append(("season is missing", F.col("season").isNull()))
-    rules.append((f"season outside {season_first}-{season_last}",
-                  (F.col("season") < season_first) | (F.col("season") > season_last)))
-    if date_col:
+    if seasonal:
+        rules.append(("season is missing", F.col("season").isNull()))
+        rules.append((f"season outside {season_first}-{season_last}",
+                      (F.col("season") < season_first) | (F.col("season") > season_last)))
+    if date_col and seasonal:
         rules.append((f"{date_col} is missing or not an ISO timestamp", F.col(date_col).isNull()))
         rules.append(("game date falls outside its season window (Aug 1 - Jul 31)",
                       season_of_date(F.col("game_date")) != F.col("season")))

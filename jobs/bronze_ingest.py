@@ -1,0 +1,30 @@
+"""Job bronze_ingest: CBBD API → bronze gzip JSON + manifests for one season.
+
+A Glue Python-shell job (no Spark): ingestion is I/O bound and rate limited
+to a few calls a second, so Spark workers would only add cost. The planner,
+client, checkpoints and bronze store live in ``cbbd_etl.bronze``.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from cbbd_etl.runner import JobContext
+
+
+def run(ctx: JobContext) -> dict[str, Any]:
+    from cbbd_etl.bronze.ingest import ingest_endpoints
+
+    endpoints = ctx.options.get("endpoints")
+    summary = ingest_endpoints(
+        ctx.cfg,
+        [ctx.require_season()],
+        endpoints.split(",") if isinstance(endpoints, str) else endpoints,
+        base_url=ctx.options.get("base_url"),
+        api_key=ctx.options.get("api_key"),
+        run_id=ctx.run_id,
+        mode=ctx.options.get("mode", "backfill"),
+        progress=bool(ctx.options.get("progress", False)),
+    )
+    report = summary.to_dict()
+    report["reconciled"] = not report.get("failures") and not report.get("budget_exhausted")
+    return report
