@@ -34,9 +34,15 @@ def _cmd_jobs(args: argparse.Namespace, cfg: Config) -> int:
         return 0
     from .textfmt import render
 
-    print(render([{"job": j.name, "layer": j.layer, "workflow": j.workflow, "inputs": ",".join(j.inputs),
-                   "outputs": ",".join(j.outputs), "params": ",".join(j.parameters)} for j in JOBS]))
+    print(render([{"job": j.name, "layer": j.layer, "workflow": j.workflow, "inputs": _brief(j.inputs),
+                   "outputs": _brief(j.outputs), "params": ",".join(j.parameters)} for j in JOBS]))
     return 0
+
+
+def _brief(items: tuple[str, ...], shown: int = 3) -> str:
+    """A terminal-width list: the first few names and how many more (``--json`` has them all)."""
+    more = len(items) - shown
+    return ",".join(items[:shown]) + (f",… (+{more})" if more > 0 else "")
 
 
 def _cmd_run(args: argparse.Namespace, cfg: Config) -> int:

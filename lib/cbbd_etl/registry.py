@@ -52,6 +52,11 @@ class JobSpec:
         return d
 
     @property
+    def table_outputs(self) -> tuple[str, ...]:
+        """The silver/gold tables this job writes (not the meta tables every silver job shares)."""
+        return tuple(t for t in self.outputs if t.split(".")[0] in ("silver", "gold"))
+
+    @property
     def needs_spark(self) -> bool:
         """Python-shell jobs (ingestion) run without a JVM, on Glue and locally."""
         return self.glue.command != "pythonshell"
@@ -98,6 +103,43 @@ JOBS: tuple[JobSpec, ...] = (
     ),
 )
 
+
+def _endpoint_job(name: str, description: str, tables: tuple[str, ...], workers: int = 2,
+                  timeout_minutes: int = 60) -> JobSpec:
+    """A silver job over generic endpoint tables; its bronze inputs follow from the tables' declarations."""
+    from .api.endpoints import slug_of
+    from .silver.endpoint_tables import get_endpoint_table
+
+    slugs = dict.fromkeys(slug_of(p) for t in tables for p in get_endpoint_table(t).sources)
+    return JobSpec(name=name, entry=f"cbbd_etl.jobs.{name}:run", description=description, layer="silver",
+                   inputs=tuple(f"bronze:{s}" for s in slugs),
+                   outputs=tables + ("meta.quarantine", "meta.schema_drift"),
+                   glue=GlueSettings(number_of_workers=workers, timeout_minutes=timeout_minutes))
+
+
+JOBS += (
+    _endpoint_job("silver_reference", "Reference dimensions: conferences and their history, venues, play types, "
+                  "line providers, draft teams and positions, teams and the team directory.",
+                  ("silver.conferences", "silver.conference_history", "silver.venues", "silver.play_types",
+                   "silver.line_providers", "silver.draft_teams", "silver.draft_positions", "silver.teams",
+                   "silver.team_directory")),
+    _endpoint_job("silver_player_game_stats", "Player box scores, one row per game, team and athlete.",
+                  ("silver.player_game_stats",)),
+    _endpoint_job("silver_game_context", "Game media, betting lines (per game and provider) and the live scoreboard.",
+                  ("silver.game_media", "silver.game_lines", "silver.scoreboard")),
+    _endpoint_job("silver_plays", "Play by play (merge-on-read, partitioned by season and game date).",
+                  ("silver.plays",), workers=4, timeout_minutes=120),
+    _endpoint_job("silver_rotations", "Substitutions and lineups (season and per game).",
+                  ("silver.substitutions", "silver.lineups", "silver.game_lineups")),
+    _endpoint_job("silver_ratings", "Polls and ratings: rankings, adjusted efficiency, SRS, Elo.",
+                  ("silver.rankings", "silver.ratings_adjusted", "silver.ratings_srs", "silver.ratings_elo")),
+    _endpoint_job("silver_season_stats", "Team and player season stats and shooting, leaderboard, team overviews.",
+                  ("silver.team_season_stats", "silver.player_season_stats", "silver.team_leaderboard",
+                   "silver.team_season_shooting", "silver.player_season_shooting", "silver.team_overviews")),
+    _endpoint_job("silver_people", "Rosters, recruits, team recruiting, the transfer portal, draft picks.",
+                  ("silver.rosters", "silver.recruits", "silver.recruiting_teams", "silver.transfers",
+                   "silver.draft_picks")),
+)
 _BY_NAME = {job.name: job for job in JOBS}
 
 

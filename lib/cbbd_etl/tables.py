@@ -192,10 +192,19 @@ META_SCHEMA_DRIFT = TableSpec(
     """),
 )
 
-TABLES: tuple[TableSpec, ...] = (SILVER_GAMES, SILVER_TEAM_GAME_STATS, GOLD_TEAM_SEASON, META_QUARANTINE,
-                                 META_SCHEMA_DRIFT)
-_BY_NAME = {t.name: t for t in TABLES}
+CURATED_TABLES: tuple[TableSpec, ...] = (SILVER_GAMES, SILVER_TEAM_GAME_STATS, GOLD_TEAM_SEASON, META_QUARANTINE,
+                                         META_SCHEMA_DRIFT)
+
+
+def all_tables() -> tuple[TableSpec, ...]:
+    """Every declared table: the curated ones above plus one per API model (silver.endpoint_tables)."""
+    from .silver.endpoint_tables import ENDPOINT_TABLES
+
+    return CURATED_TABLES + tuple(t.spec for t in ENDPOINT_TABLES)
 
 
 def get_table(name: str) -> TableSpec:
-    return _BY_NAME[name]
+    for table in all_tables():
+        if table.name == name:
+            return table
+    raise KeyError(name)

@@ -25,6 +25,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from pyspark.sql import Column as SparkColumn
     from pyspark.sql import DataFrame
 
+    from ..runner import JobContext
+    from .pipeline import SilverSource
+
 
 @dataclass(frozen=True)
 class EndpointTable:
@@ -101,6 +104,8 @@ class EndpointTable:
             # (null key) rather than vanishing from the reconciliation.
             df = df.select("*", F.explode_outer(F.col(f"`{self.explode}`")).alias("_el"))
         cols = [_typed(c).alias(c.name) for c in self.columns]
+        # The text of each parsed timestamp rides along so a value that failed to parse can be told from a null.
+        cols += [_raw_path(c).alias(f"_raw_{c.name}") for c in self.columns if c.source_kind in ("datetime", "date")]
         cols += [F.get_json_object("_params", f"$.{param}").cast("bigint").alias(name)
                  for name, param in self.from_params.items()]
         out = df.select(*cols, *tech)
@@ -126,8 +131,8 @@ class EndpointTable:
                 rules.append((f"{c.name} has a value outside {'/'.join(c.enum_values)}",
                               F.col(c.name).isNotNull() & ~F.col(c.name).isin(list(c.enum_values))))
             if c.source_kind in ("datetime", "date"):
-                raw = _raw_path(c)
-                rules.append((f"{c.name} is not an ISO {c.source_kind}", F.col(c.name).isNull() & raw.isNotNull()))
+                rules.append((f"{c.name} is not an ISO {c.source_kind}",
+                              F.col(c.name).isNull() & F.col(f"_raw_{c.name}").isNotNull()))
         return rules
 
 
@@ -247,3 +252,25 @@ _BY_TABLE = {t.table: t for t in ENDPOINT_TABLES}
 
 def get_endpoint_table(name: str) -> EndpointTable:
     return _BY_TABLE[name]
+
+
+def silver_source(t: EndpointTable) -> "SilverSource":
+    """The generic pipeline's view of a declaration."""
+    from ..api.endpoints import slug_of
+    from .api_models import field_names
+    from .pipeline import SilverSource
+
+    return SilverSource(slugs=tuple(slug_of(p) for p in t.sources), api_schema=t.read_ddl,
+                        api_columns=field_names(t.model), transform=t.transform, table=t.spec,
+                        date_col=t.date_from, response=t.response, exploded=bool(t.explode),
+                        extra_rules=t.enum_rules)
+
+
+def run_endpoint_tables(ctx: "JobContext", tables: tuple[str, ...]) -> dict[str, object]:
+    """Run the generic pipeline for several tables of one job; reconciled only if every table is."""
+    from .pipeline import run_silver
+
+    reports = [run_silver(ctx, silver_source(get_endpoint_table(name))) for name in tables]
+    return {"tables": reports, "reconciled": all(r["reconciled"] for r in reports),
+            **{k: sum(int(r.get(k, 0)) for r in reports)
+               for k in ("bronze_records", "inserted", "updated", "unchanged", "duplicates", "quarantined")}}

@@ -1,0 +1,11 @@
+"""Job silver_game_context: Game media and betting lines (one row per game and provider)."""
+from __future__ import annotations
+
+from typing import Any
+
+from cbbd_etl.runner import JobContext
+from cbbd_etl.silver.endpoint_tables import run_endpoint_tables
+
+
+def run(ctx: JobContext) -> dict[str, Any]:
+    return run_endpoint_tables(ctx, ctx.job.table_outputs)
