@@ -15,8 +15,8 @@ from cbbd_etl.runner import make_context, run_job
 pytestmark = pytest.mark.spark
 
 
-def _run(spark, cfg, job="silver_games", season=2024):
-    return run_job(make_context(job, cfg, spark=spark, season=season))
+def _run(spark, cfg, job="silver_games", season=2024, **options):
+    return run_job(make_context(job, cfg, spark=spark, season=season, options=options))
 
 
 def test_games_load_typed_and_reconciled(spark, lake) -> None:
@@ -40,15 +40,20 @@ def test_replay_changes_nothing_and_newer_fetch_wins(spark, lake) -> None:
     _run(spark, lake)
     ident = lake.table("silver.games")
     before = snapshot_ids(spark, ident)
-    again = _run(spark, lake)
-    assert (again["inserted"], again["updated"], again["unchanged"], again["committed"]) == (0, 0, 2, False)
+    again = _run(spark, lake)          # nothing new in bronze: nothing read
+    assert (again["bronze_files"], again["bronze_files_already_loaded"], again["committed"]) == (0, 1, False)
+    replay = _run(spark, lake, reprocess=True)   # everything read again: every row unchanged
+    assert (replay["inserted"], replay["updated"], replay["unchanged"], replay["committed"]) == (0, 0, 2, False)
     assert snapshot_ids(spark, ident) == before
     # A corrected score fetched later updates one row; the stale copy counts as a duplicate.
     write_response(root, "games", 2024, [game_record(2, homePoints=71)], name="b",
                    fetched_at="2024-03-02T12:00:00Z", run_id="run-2")
     third = _run(spark, lake)
-    assert (third["inserted"], third["updated"], third["unchanged"], third["duplicates"]) == (0, 1, 1, 1)
+    assert (third["bronze_files"], third["inserted"], third["updated"], third["unchanged"]) == (1, 0, 1, 0)
     assert third["reconciled"]
+    # Replaying everything: the older copy of game 2 is superseded (a duplicate), nothing changes.
+    fourth = _run(spark, lake, reprocess=True)
+    assert (fourth["inserted"], fourth["updated"], fourth["unchanged"], fourth["duplicates"]) == (0, 0, 2, 1)
     assert spark.table(ident).where("game_id = 2").first()["home_points"] == 71
     assert spark.table(ident).where("game_id = 2").first()["_source_file"].endswith("b.json.gz")
 
@@ -81,6 +86,6 @@ def test_bad_inputs_are_quarantined_with_reasons_and_counts_reconcile(spark, lak
     # A second run adds no quarantine rows and commits nothing.
     n = spark.table(lake.table("meta.quarantine")).count()
     snaps = snapshot_ids(spark, lake.table("meta.quarantine"))
-    again = _run(spark, lake)
+    again = _run(spark, lake, reprocess=True)
     assert again["reconciled"] and spark.table(lake.table("meta.quarantine")).count() == n
     assert snapshot_ids(spark, lake.table("meta.quarantine")) == snaps

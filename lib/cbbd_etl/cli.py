@@ -48,7 +48,8 @@ def _brief(items: tuple[str, ...], shown: int = 3) -> str:
 def _cmd_run(args: argparse.Namespace, cfg: Config) -> int:
     from .runner import make_context, run_job
 
-    ctx = make_context(args.job, cfg, season=args.season, date=args.date)
+    ctx = make_context(args.job, cfg, season=args.season, date=args.date,
+                       options={"reprocess": args.reprocess} if args.reprocess else None)
     report = run_job(ctx)
     print(json.dumps(report, indent=2, default=str))
     return 0 if report.get("reconciled", True) else 1
@@ -96,6 +97,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("job")
     r.add_argument("--season")
     r.add_argument("--date")
+    r.add_argument("--reprocess", action="store_true",
+                   help="silver jobs: read every bronze file of the season again, not only new ones")
     r.set_defaults(handler=_cmd_run)
 
     j = sub.add_parser("jobs", help="list the job registry")

@@ -5,7 +5,8 @@ The upsert contract every silver/gold job relies on:
 1. one source row per natural key (latest ``_ingested_at`` wins, then the
    latest source file), because MERGE fails on ambiguous matches;
 2. rows whose content hash equals the stored ``_row_hash`` are dropped, so a
-   replay rewrites no files and commits no snapshot;
+   replay rewrites no files and commits no snapshot; rows older than the
+   stored version (by ``_ingested_at``) are dropped too;
 3. new declared columns are added with ``ALTER TABLE`` first, because MERGE
    does not evolve schemas on Spark 3.5.
 
@@ -100,18 +101,24 @@ def dedupe_latest(df: "DataFrame", keys: Iterable[str]) -> "DataFrame":
 
 
 def changed_rows(source: "DataFrame", target: "DataFrame", keys: Iterable[str]) -> "DataFrame":
-    """Source rows that are new or differ from the target (by ``_row_hash``), flagged ``_is_new``."""
+    """Every source row classified against the target: ``_change`` is new, changed, unchanged or stale.
+
+    ``stale`` means the stored row was ingested later than this one (an old
+    response processed late, e.g. after a resumed backfill): latest ingest
+    wins across runs, not only within one.
+    """
     from pyspark.sql import functions as F
 
     keys = list(keys)
-    tgt = target.select(*[F.col(k).alias(f"_t_{k}") for k in keys], F.col("_row_hash").alias("_t_hash"))
+    tgt = target.select(*[F.col(k).alias(f"_t_{k}") for k in keys], F.col("_row_hash").alias("_t_hash"),
+                        F.col("_ingested_at").alias("_t_ingested"))
     cond = [source[k].eqNullSafe(tgt[f"_t_{k}"]) for k in keys]
     joined = source.join(tgt, cond, "left")
-    return (
-        joined.where(F.col("_t_hash").isNull() | (F.col("_t_hash") != F.col("_row_hash")))
-        .withColumn("_is_new", F.col(f"_t_{keys[0]}").isNull())
-        .drop(*[f"_t_{k}" for k in keys], "_t_hash")
-    )
+    change = (F.when(F.col("_t_hash").isNull(), "new")
+              .when(F.col("_t_hash") == F.col("_row_hash"), "unchanged")
+              .when(F.col("_t_ingested") > F.col("_ingested_at"), "stale")
+              .otherwise("changed"))
+    return joined.withColumn("_change", change).drop(*[f"_t_{k}" for k in keys], "_t_hash", "_t_ingested")
 
 
 def merge_upsert(
@@ -142,14 +149,17 @@ def merge_upsert(
         if prune:
             for col, values in prune.items():
                 target = target.where(F.col(col).isin(list(values)))
-        delta = changed_rows(deduped, target, spec.keys).cache()
-        counts = {r["_is_new"]: r["n"] for r in delta.groupBy("_is_new").agg(F.count("*").alias("n")).collect()}
-        result.inserted = int(counts.get(True, 0))
-        result.updated = int(counts.get(False, 0))
-        result.unchanged = n_unique - result.inserted - result.updated
+        classified = changed_rows(deduped, target, spec.keys)
+        delta = classified.where(F.col("_change").isin("new", "changed")).cache()
+        counts = {r["_change"]: int(r["n"]) for r in
+                  classified.groupBy("_change").agg(F.count("*").alias("n")).collect()}
+        result.inserted = counts.get("new", 0)
+        result.updated = counts.get("changed", 0)
+        result.unchanged = counts.get("unchanged", 0)
+        result.duplicates += counts.get("stale", 0)   # an older copy of a key: superseded, like a duplicate
         if result.inserted + result.updated:
             view = f"_merge_src_{spec.short_name}"
-            delta.drop("_is_new").createOrReplaceTempView(view)
+            delta.drop("_change").createOrReplaceTempView(view)
             on = " AND ".join(f"t.{k} = s.{k}" for k in spec.keys)
             if prune:
                 for col, values in prune.items():

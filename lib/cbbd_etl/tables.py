@@ -192,8 +192,20 @@ META_SCHEMA_DRIFT = TableSpec(
     """),
 )
 
+META_BRONZE_PROCESSED = TableSpec(
+    name="meta.bronze_processed",
+    comment="Bronze responses each silver table has loaded (by file and content hash): runs read only new ones.",
+    keys=("target_table", "source_file", "sha256"),
+    partition_by=("target_table",),
+    lineage=False,
+    columns=_cols("""
+      target_table STRING NOT NULL, source_file STRING NOT NULL, sha256 STRING NOT NULL, season INT,
+      record_count BIGINT, fetched_at TIMESTAMP, outcome STRING, run_id STRING, processed_at TIMESTAMP
+    """),
+)
+
 CURATED_TABLES: tuple[TableSpec, ...] = (SILVER_GAMES, SILVER_TEAM_GAME_STATS, GOLD_TEAM_SEASON, META_QUARANTINE,
-                                         META_SCHEMA_DRIFT)
+                                         META_SCHEMA_DRIFT, META_BRONZE_PROCESSED)
 
 
 def all_tables() -> tuple[TableSpec, ...]:

@@ -17,6 +17,7 @@ from ..iceberg import append_rows, merge_upsert
 from ..tables import META_QUARANTINE, TableSpec
 from .bronze_reader import MALFORMED_FILE, check_files, quarantine_rows_for_files, read_json_records
 from .common import standard_rules
+from .processed import mark_processed, unprocessed
 from .quarantine import split_valid, with_quarantine_columns
 from .schema_drift import record_drift
 
@@ -53,6 +54,9 @@ def run_silver(ctx: "JobContext", source: SilverSource, season: int | None = Non
     for slug in source.slugs:
         found, read_bytes = bronze_files(cfg, slug, season if seasonal else None)
         files += found
+    seen = len(files)
+    if not ctx.options.get("reprocess"):
+        files = unprocessed(spark, cfg, source.table.name, files)
     checked = check_files(files, read_bytes) if files else None
     bronze_records = sum(f.record_count for f in files)
     bad_files = checked.bad if checked else []
@@ -61,10 +65,13 @@ def run_silver(ctx: "JobContext", source: SilverSource, season: int | None = Non
         append_rows(spark, cfg, META_QUARANTINE,
                     quarantine_rows_for_files(spark, bad_files, source.table.name, ctx.run_id))
     report: dict[str, Any] = {"table": source.table.name, "season": season, "bronze_files": len(files),
+                              "bronze_files_already_loaded": seen - len(files),
                               "bronze_records": bronze_records, "files_quarantined": len(bad_files)}
+    outcomes = {f.uri: f"quarantined: {reason}" for f, reason in bad_files}
     if not checked or not checked.good:
         report.update({"inserted": 0, "updated": 0, "unchanged": 0, "duplicates": 0, "quarantined": quarantined,
                        "committed": False, "reconciled": bronze_records == quarantined})
+        mark_processed(spark, cfg, source.table.name, files, outcomes, ctx.run_id)
         return report
 
     raw = read_json_records(spark, checked.good, source.api_schema, response=source.response,
@@ -104,4 +111,5 @@ def run_silver(ctx: "JobContext", source: SilverSource, season: int | None = Non
         report["reconciled"] = parsed_records + quarantined == bronze_records
     else:
         report["reconciled"] = accounted + quarantined == bronze_records
+    mark_processed(spark, cfg, source.table.name, files, outcomes, ctx.run_id)
     return report
