@@ -121,6 +121,23 @@ class AwsConfig:
 
 
 @dataclass(frozen=True)
+class MaintenanceConfig:
+    """Table upkeep: compaction of small files and expiry of old snapshots (time travel window)."""
+
+    compact_min_input_files: int
+    target_file_size_mb: int
+    snapshot_retain_last: int
+    snapshot_max_age_days: int
+
+    def validate(self) -> None:
+        for name in ("compact_min_input_files", "target_file_size_mb", "snapshot_retain_last"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"maintenance.{name}: must be at least 1, got {getattr(self, name)}")
+        if self.snapshot_max_age_days < 0:
+            raise ConfigError(f"maintenance.snapshot_max_age_days: must be >= 0, got {self.snapshot_max_age_days}")
+
+
+@dataclass(frozen=True)
 class Config:
     profile: str
     lake: LakeConfig
@@ -130,6 +147,7 @@ class Config:
     sim: SimConfig
     seasons: SeasonsConfig
     aws: AwsConfig
+    maintenance: MaintenanceConfig
 
     def validate(self) -> None:
         if self.profile not in PROFILES:

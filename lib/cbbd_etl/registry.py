@@ -140,6 +140,18 @@ JOBS += (
                   ("silver.rosters", "silver.recruits", "silver.recruiting_teams", "silver.transfers",
                    "silver.draft_picks")),
 )
+JOBS += (
+    JobSpec(
+        name="maintenance",
+        entry="cbbd_etl.jobs.maintenance:run",
+        description="Compact small data/delete files (rewrite_data_files) and expire old snapshots on every table.",
+        layer="meta",
+        inputs=(),
+        outputs=(),
+        parameters=(),
+        workflow="maintenance",
+    ),
+)
 _BY_NAME = {job.name: job for job in JOBS}
 
 
