@@ -54,7 +54,7 @@ def write_response(
 def game_record(game_id: int, home: int = 1, away: int = 2, season: int = 2024, **over: Any) -> dict[str, Any]:
     """A /games record (GameInfo) with every field the SDK model declares."""
     rec: dict[str, Any] = {
-        "id": game_id, "sourceId": str(400000 + game_id), "seasonLabel": f"{season - 1}{season % 100:02d}",
+        "id": game_id, "sourceId": str(400000 + game_id), "seasonLabel": f"{season - 1}{season % 100:02d}" if isinstance(season, int) else None,
         "season": season, "seasonType": "regular", "startDate": "2023-12-02T00:30:00.000Z",
         "startTimeTbd": False, "neutralSite": False, "conferenceGame": False, "gameType": "STD",
         "tournament": None, "gameNotes": None, "status": "final", "attendance": 5000,

@@ -72,6 +72,7 @@ def _check_one(f: BronzeFile, read_bytes: Callable[[str], bytes]) -> str | None:
 
 
 MALFORMED_FILE = "bronze file is not a valid JSON array or object (malformed or truncated JSON)"
+NULL_RECORD = "record is JSON null"
 
 
 def read_json_records(
@@ -87,8 +88,10 @@ def read_json_records(
     string keeps, for every record, its exact JSON (``_raw_json``), whether
     it fit the schema (``_corrupt_record``) and the top-level fields it had
     that the schema lacks (``_unknown_keys``, for schema-drift tracking).
-    A response that is not valid JSON yields one row with ``_raw_json``
-    null, so it is quarantined with its file rather than failing the job.
+    A response that is not valid JSON yields one row with
+    ``_file_malformed`` set, so it is quarantined with its file rather than
+    failing the job; a ``null`` element of the array is a row whose
+    ``_raw_json`` is null.
     """
     from pyspark.sql import functions as F
 
@@ -99,15 +102,17 @@ def read_json_records(
         items = F.when(F.from_json("value", "MAP<STRING, STRING>").isNotNull(), F.array(F.trim(F.col("value"))))
     else:
         items = F.from_json("value", "ARRAY<STRING>")
-    records = texts.select("_file", F.explode(F.coalesce(items, F.array(F.lit(None).cast("string"))))
-                           .alias("_raw_json"))
+    # A file that is not a JSON array becomes one row flagged _file_malformed (standing for all its records).
+    records = texts.select("_file", items.isNull().alias("_file_malformed"),
+                           F.explode(F.coalesce(items, F.array(F.lit(None).cast("string")))).alias("_raw_json"))
     parsed = F.from_json("_raw_json", f"{schema_ddl}, _corrupt_record STRING",
                          {"mode": "PERMISSIVE", "columnNameOfCorruptRecord": "_corrupt_record"})
     known = sorted(set(known_keys or _top_level_names(schema_ddl)))
     unknown = F.array_except(F.coalesce(F.json_object_keys("_raw_json"), F.array().cast("array<string>")),
                              F.array(*[F.lit(k) for k in known]))
-    df = records.select("_file", "_raw_json", parsed.alias("_r"), unknown.alias("_unknown_keys")).select(
-        "_file", "_raw_json", "_unknown_keys", "_r.*")
+    df = records.select("_file", "_file_malformed", "_raw_json", parsed.alias("_r"),
+                        unknown.alias("_unknown_keys")).select(
+        "_file", "_file_malformed", "_raw_json", "_unknown_keys", "_r.*")
     lineage = spark.createDataFrame(
         [(f.uri.removeprefix("file://").removeprefix("file:"), f.uri, f.fetched_at, f.run_id, f.record_count, f.season, f.params)
          for f in files],

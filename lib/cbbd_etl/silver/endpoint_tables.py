@@ -125,15 +125,21 @@ class EndpointTable:
         """An enum value the model does not allow is a type change: quarantine, never null."""
         from pyspark.sql import functions as F
 
-        rules = []
+        rules = enum_rules(self.columns)
         for c in self.columns:
-            if c.enum_values:
-                rules.append((f"{c.name} has a value outside {'/'.join(c.enum_values)}",
-                              F.col(c.name).isNotNull() & ~F.col(c.name).isin(list(c.enum_values))))
             if c.source_kind in ("datetime", "date"):
                 rules.append((f"{c.name} is not an ISO {c.source_kind}",
                               F.col(c.name).isNull() & F.col(f"_raw_{c.name}").isNotNull()))
         return rules
+
+
+def enum_rules(columns: list[FlatColumn]) -> list[tuple[str, "SparkColumn"]]:
+    """A value outside the model's enum is a changed type: the record is quarantined, never nulled."""
+    from pyspark.sql import functions as F
+
+    return [(f"{c.name} has a value outside {'/'.join(c.enum_values)}",
+             F.col(c.name).isNotNull() & ~F.col(c.name).isin(list(c.enum_values)))
+            for c in columns if c.enum_values]
 
 
 def _element_model(model: str, array_field: str) -> str:

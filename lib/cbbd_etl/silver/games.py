@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 from .common import eastern_date, technical_columns, utc_timestamp
 
 if TYPE_CHECKING:  # pragma: no cover
+    from .pipeline import SilverSource
     from pyspark.sql import DataFrame
 
 # The API record as it arrives (GameInfo in the official SDK); types wide enough never to truncate.
@@ -44,3 +45,15 @@ def to_silver(raw: "DataFrame") -> "DataFrame":
         cols.append(col.alias(_RENAMES.get(api, _snake(api))))
     ts = utc_timestamp("startDate")
     return raw.select(*cols, ts.alias("start_date"), eastern_date(ts).alias("game_date"), *technical_columns(raw))
+
+
+def source() -> "SilverSource":
+    """This table in the generic silver pipeline; enum values are checked against the API model."""
+    from ..tables import SILVER_GAMES
+    from .api_models import flat_columns
+    from .endpoint_tables import enum_rules
+    from .pipeline import SilverSource
+
+    return SilverSource(slugs=("games",), api_schema=API_SCHEMA, api_columns=API_COLUMNS, transform=to_silver,
+                        table=SILVER_GAMES, extra_rules=lambda: enum_rules(
+                            [c for c in flat_columns("GameInfo") if "." not in c.api_path]))

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from ..bronze_access import bronze_files
 from ..iceberg import append_rows, merge_upsert
 from ..tables import META_QUARANTINE, TableSpec
-from .bronze_reader import MALFORMED_FILE, check_files, quarantine_rows_for_files, read_json_records
+from .bronze_reader import MALFORMED_FILE, NULL_RECORD, check_files, quarantine_rows_for_files, read_json_records
 from .common import standard_rules
 from .processed import mark_processed, unprocessed
 from .quarantine import split_valid, with_quarantine_columns
@@ -78,23 +78,24 @@ def run_silver(ctx: "JobContext", source: SilverSource, season: int | None = Non
                             known_keys=source.api_columns)
     report["schema_drift"] = record_drift(spark, cfg, raw, source.table.name, ctx.run_id)
     if source.exploded:
-        counts = raw.agg(F.sum(F.when(F.col("_raw_json").isNull(), F.col("_file_records")).otherwise(1))).first()
+        counts = raw.agg(F.sum(F.when(F.col("_file_malformed"), F.col("_file_records")).otherwise(1))).first()
         parsed_records = int(counts[0] or 0)
     typed = source.transform(raw)
-    rules = [(MALFORMED_FILE, F.col("_raw_json").isNull())]
+    rules = [(MALFORMED_FILE, F.col("_file_malformed")), (NULL_RECORD, F.col("_raw_json").isNull())]
     rules += standard_rules(typed, cfg.seasons.first, cfg.seasons.last, list(source.table.keys), source.date_col,
                             seasonal=seasonal)
     rules += source.extra_rules()
     valid, rejected = split_valid(typed, rules)
     rejected = rejected.cache()
     # A malformed file is one row standing for every record its manifest counted.
-    n_rejected = int(rejected.agg(F.sum(F.when(F.col("_raw_json").isNull(), F.col("_file_records"))
+    n_rejected = int(rejected.agg(F.sum(F.when(F.col("_file_malformed"), F.col("_file_records"))
                                         .otherwise(1))).first()[0] or 0)
     if n_rejected:
         key_expr = F.concat_ws("|", *[F.col(k).cast("string") for k in source.table.keys])
         season_col = F.col("season") if "season" in typed.columns else F.lit(None)
+        raw_text = F.when(~F.col("_file_malformed"), F.coalesce(F.col("_raw_json"), F.lit("null")))
         q = rejected.select(key_expr.alias("natural_key"), F.col("_reason").alias("reason"),
-                            F.col("_raw_json").alias("raw_json"), F.col("_source_file").alias("source_file"),
+                            raw_text.alias("raw_json"), F.col("_source_file").alias("source_file"),
                             season_col.alias("season"))
         append_rows(spark, cfg, META_QUARANTINE, with_quarantine_columns(q, source.table.name, ctx.run_id))
     rejected.unpersist()

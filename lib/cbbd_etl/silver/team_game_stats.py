@@ -7,6 +7,7 @@ from ..tables import BOX_STAT_FIELDS
 from .common import eastern_date, technical_columns, utc_timestamp
 
 if TYPE_CHECKING:  # pragma: no cover
+    from .pipeline import SilverSource
     from pyspark.sql import Column, DataFrame
 
 _SHOOT = "STRUCT<made: DOUBLE, attempted: DOUBLE, pct: DOUBLE>"
@@ -91,3 +92,15 @@ def to_silver(raw: "DataFrame") -> "DataFrame":
                 col = F.round(col).cast("int")
             cols.append(col.alias(f"{prefix}_{name}"))
     return raw.select(*cols, *technical_columns(raw))
+
+
+def source() -> "SilverSource":
+    """This table in the generic silver pipeline; enum values are checked against the API model."""
+    from ..tables import SILVER_TEAM_GAME_STATS
+    from .api_models import flat_columns
+    from .endpoint_tables import enum_rules
+    from .pipeline import SilverSource
+
+    return SilverSource(slugs=("games_teams",), api_schema=API_SCHEMA, api_columns=API_COLUMNS, transform=to_silver,
+                        table=SILVER_TEAM_GAME_STATS, extra_rules=lambda: enum_rules(
+                            [c for c in flat_columns("GameBoxScoreTeam") if "." not in c.api_path]))
