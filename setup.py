@@ -13,6 +13,7 @@ LOCAL = [
     "snowpark-connect-deps-iceberg==1.0.1",
     "pyiceberg[pyarrow]==0.12.*",
     "boto3>=1.34",
+    "matplotlib>=3.8",
 ]
 TEST = [
     "pytest>=8",

@@ -48,7 +48,7 @@ def _brief(items: tuple[str, ...], shown: int = 3) -> str:
 def _cmd_run(args: argparse.Namespace, cfg: Config) -> int:
     from .runner import make_context, run_job
 
-    ctx = make_context(args.job, cfg, season=args.season, date=args.date,
+    ctx = make_context(args.job, cfg, season=args.season, date=args.date, seasons=args.seasons,
                        options={"reprocess": args.reprocess} if args.reprocess else None)
     report = run_job(ctx)
     print(json.dumps(report, indent=2, default=str))
@@ -97,6 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("job")
     r.add_argument("--season")
     r.add_argument("--date")
+    r.add_argument("--seasons", help="jobs over many seasons (audit): 2010-2026 or 2019,2021")
     r.add_argument("--reprocess", action="store_true",
                    help="silver jobs: read every bronze file of the season again, not only new ones")
     r.set_defaults(handler=_cmd_run)

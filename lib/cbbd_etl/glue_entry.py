@@ -15,7 +15,7 @@ from .config import load_config
 from .errors import UserError
 from .log import configure
 
-_OPTIONAL = ("season", "date", "profile", "warehouse", "bronze_root", "run_id", "reprocess")
+_OPTIONAL = ("season", "seasons", "date", "profile", "warehouse", "bronze_root", "run_id", "reprocess")
 
 
 def parse_glue_args(argv: Sequence[str]) -> dict[str, str]:
@@ -55,6 +55,7 @@ def run_glue_job(job_name: str, argv: Sequence[str] | None = None) -> dict:
         if overrides:
             cfg = cfg.replace(**overrides)
         ctx = make_context(job_name, cfg, season=args.get("season"), date=args.get("date"),
+                           seasons=args.get("seasons"),
                            run_id=args.get("run_id") or args.get("JOB_RUN_ID"),
                            options={"reprocess": args.get("reprocess", "false").lower() == "true"})
         report = run_job(ctx)

@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Callable
 
 from .api.endpoints import default_endpoints
+from .audit import GAME_DATASETS
 from .errors import UserError
 
 WORKFLOWS = ("daily", "backfill", "maintenance")
@@ -28,6 +29,7 @@ class GlueSettings:
     timeout_minutes: int = 60
     max_retries: int = 0
     max_concurrent_runs: int = 1
+    python_modules: tuple[str, ...] = ()   # --additional-python-modules (Glue installs them from PyPI)
 
 
 @dataclass(frozen=True)
@@ -83,7 +85,7 @@ JOBS: tuple[JobSpec, ...] = (
         description="Bronze /games responses into silver.games, one row per game, MERGE on game_id.",
         layer="silver",
         inputs=("bronze:games",),
-        outputs=("silver.games", "meta.quarantine", "meta.schema_drift"),
+        outputs=("silver.games", "meta.quarantine", "meta.schema_drift", "meta.bronze_processed"),
     ),
     JobSpec(
         name="silver_team_game_stats",
@@ -91,7 +93,7 @@ JOBS: tuple[JobSpec, ...] = (
         description="Bronze /games/teams box scores into silver.team_game_stats, MERGE on (game_id, team_id).",
         layer="silver",
         inputs=("bronze:games_teams",),
-        outputs=("silver.team_game_stats", "meta.quarantine", "meta.schema_drift"),
+        outputs=("silver.team_game_stats", "meta.quarantine", "meta.schema_drift", "meta.bronze_processed"),
     ),
     JobSpec(
         name="gold_team_season",
@@ -113,7 +115,7 @@ def _endpoint_job(name: str, description: str, tables: tuple[str, ...], workers:
     slugs = dict.fromkeys(slug_of(p) for t in tables for p in get_endpoint_table(t).sources)
     return JobSpec(name=name, entry=f"cbbd_etl.jobs.{name}:run", description=description, layer="silver",
                    inputs=tuple(f"bronze:{s}" for s in slugs),
-                   outputs=tables + ("meta.quarantine", "meta.schema_drift"),
+                   outputs=tables + ("meta.quarantine", "meta.schema_drift", "meta.bronze_processed"),
                    glue=GlueSettings(number_of_workers=workers, timeout_minutes=timeout_minutes))
 
 
@@ -141,6 +143,17 @@ JOBS += (
                    "silver.draft_picks")),
 )
 JOBS += (
+    JobSpec(
+        name="audit_completeness",
+        entry="cbbd_etl.jobs.audit_completeness:run",
+        description="Coverage of final games per season 2010-2026 and dataset, exact missing game ids, "
+                    "markdown report and heatmap.",
+        layer="meta",
+        inputs=("silver.games",) + tuple(d.table for d in GAME_DATASETS),
+        outputs=("meta.completeness",),
+        parameters=("seasons", "season"),
+        glue=GlueSettings(python_modules=("matplotlib==3.9.2",)),
+    ),
     JobSpec(
         name="maintenance",
         entry="cbbd_etl.jobs.maintenance:run",

@@ -18,6 +18,8 @@ def terraform_jobs() -> dict[str, Any]:
                 "--enable-continuous-cloudwatch-log": "true", "--enable-glue-datacatalog": "true"}
         if job.glue.command == "glueetl":
             args["--datalake-formats"] = "iceberg"
+        if job.glue.python_modules:
+            args["--additional-python-modules"] = ",".join(job.glue.python_modules)
         jobs[job.name] = {
             "description": job.description,
             "script": job.glue_script,

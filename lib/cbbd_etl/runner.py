@@ -18,7 +18,7 @@ from .config import Config
 from .errors import UserError
 from .log import event, get_logger
 from .registry import JobSpec, get_job
-from .seasons import parse_date, parse_season
+from .seasons import parse_date, parse_season, parse_seasons
 
 if TYPE_CHECKING:  # pragma: no cover
     from pyspark.sql import SparkSession
@@ -35,6 +35,7 @@ class JobContext:
     season: int | None = None
     date: dt.date | None = None
     options: dict[str, Any] = field(default_factory=dict)
+    seasons: list[int] = field(default_factory=list)
 
     def table(self, logical: str) -> str:
         return self.cfg.table(logical)
@@ -57,12 +58,16 @@ def make_context(
     date: str | None = None,
     run_id: str | None = None,
     options: dict[str, Any] | None = None,
+    seasons: str | None = None,
 ) -> JobContext:
     """Validate everything a person typed before any JVM starts."""
     job = get_job(name)
     s = parse_season(season, cfg.seasons.first, cfg.seasons.last) if season not in (None, "") else None
     d = parse_date(date) if date else None
-    if "season" in job.parameters and s is None and d is None:
+    many = parse_seasons(seasons, cfg.seasons.first, cfg.seasons.last) if seasons else []
+    if many and "seasons" not in job.parameters:
+        raise UserError(f"job {name} takes --season, not --seasons")
+    if "season" in job.parameters and "seasons" not in job.parameters and s is None and d is None:
         s = cfg.seasons.default
     if spark is None and job.needs_spark:
         from .spark import build_spark, ensure_namespaces
@@ -70,7 +75,7 @@ def make_context(
         spark = build_spark(cfg, app_name=f"cbbd_etl:{name}")
         ensure_namespaces(spark, cfg)
     return JobContext(job=job, cfg=cfg, spark=spark, run_id=run_id or new_run_id(name), season=s, date=d,
-                      options=dict(options or {}))
+                      options=dict(options or {}), seasons=many)
 
 
 def run_job(ctx: JobContext) -> dict[str, Any]:

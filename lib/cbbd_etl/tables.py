@@ -204,8 +204,20 @@ META_BRONZE_PROCESSED = TableSpec(
     """),
 )
 
+META_COMPLETENESS = TableSpec(
+    name="meta.completeness",
+    comment="Per season and dataset: rows, and for game-level facts the final games covered and the exact missing ids.",
+    keys=("season", "dataset"),
+    partition_by=("season",),
+    columns=_cols("""
+      season INT NOT NULL, dataset STRING NOT NULL, source_table STRING, rows BIGINT, final_games BIGINT,
+      covered_games BIGINT, coverage_pct DOUBLE, missing_games BIGINT, missing_game_ids ARRAY<BIGINT>,
+      threshold_pct DOUBLE, status STRING
+    """),
+)
+
 CURATED_TABLES: tuple[TableSpec, ...] = (SILVER_GAMES, SILVER_TEAM_GAME_STATS, GOLD_TEAM_SEASON, META_QUARANTINE,
-                                         META_SCHEMA_DRIFT, META_BRONZE_PROCESSED)
+                                         META_SCHEMA_DRIFT, META_BRONZE_PROCESSED, META_COMPLETENESS)
 
 
 def all_tables() -> tuple[TableSpec, ...]:

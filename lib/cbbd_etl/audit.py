@@ -1,0 +1,216 @@
+"""Data-completeness audit: what each season has, and exactly which final games lack what.
+
+Coverage is measured against ``silver.games``: a final game should have
+both teams' box scores, player box scores, plays, substitutions, per-game
+lineups and (where books posted them) lines. For each season and dataset
+the audit stores counts, the coverage percentage and the sorted list of
+missing game ids in ``meta.completeness`` (MERGE, so an unchanged lake
+gives an unchanged table), and renders a markdown report and a season ×
+dataset heatmap. The same missing-id logic is what gap-fill asks the API
+for, so the audit and the fix can never disagree.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .config import Config
+from .iceberg import MergeResult, merge_upsert, table_exists
+from .tables import META_COMPLETENESS, all_tables
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pyspark.sql import DataFrame, SparkSession
+
+AUDIT_SEASONS = tuple(range(2010, 2027))
+
+
+@dataclass(frozen=True)
+class GameCoverage:
+    """A game-level dataset: which silver table holds it and how many rows per game make a game covered."""
+
+    dataset: str
+    table: str
+    min_rows_per_game: int = 1
+    threshold_pct: float = 99.0
+
+
+GAME_DATASETS: tuple[GameCoverage, ...] = (
+    GameCoverage("team_box_scores", "silver.team_game_stats", min_rows_per_game=2),
+    GameCoverage("player_box_scores", "silver.player_game_stats"),
+    GameCoverage("plays", "silver.plays"),
+    GameCoverage("substitutions", "silver.substitutions"),
+    GameCoverage("lineups", "silver.game_lineups"),
+    GameCoverage("lines", "silver.game_lines", threshold_pct=80.0),
+)
+
+
+def final_games(games: "DataFrame") -> "DataFrame":
+    """(season, game_id) of games that were played to the end: the ones that must have data."""
+    from pyspark.sql import functions as F
+
+    return games.where(F.col("status") == "final").select("season", "game_id").distinct()
+
+
+def game_coverage(finals: "DataFrame", facts: "DataFrame", dataset: str, min_rows: int = 1) -> "DataFrame":
+    """Per season: final games, how many have ≥ ``min_rows`` fact rows, and the sorted missing ids."""
+    from pyspark.sql import functions as F
+
+    per_game = facts.groupBy("game_id").agg(F.count("*").alias("_n"))
+    joined = finals.join(per_game, "game_id", "left").withColumn(
+        "_covered", F.coalesce(F.col("_n"), F.lit(0)) >= min_rows)
+    return joined.groupBy("season").agg(
+        F.count("*").alias("final_games"),
+        F.sum(F.col("_covered").cast("long")).alias("covered_games"),
+        F.array_sort(F.collect_list(F.when(~F.col("_covered"), F.col("game_id")))).alias("missing_game_ids"),
+    ).select(
+        "season", F.lit(dataset).alias("dataset"), "final_games", "covered_games",
+        F.round(F.col("covered_games") * 100.0 / F.col("final_games"), 2).alias("coverage_pct"),
+        F.size("missing_game_ids").cast("long").alias("missing_games"), "missing_game_ids",
+    )
+
+
+def with_status(df: "DataFrame", thresholds: dict[str, float]) -> "DataFrame":
+    from pyspark.sql import functions as F
+
+    threshold = F.lit(None).cast("double")
+    for dataset, pct in thresholds.items():
+        threshold = F.when(F.col("dataset") == dataset, F.lit(pct)).otherwise(threshold)
+    status = (F.when(F.col("coverage_pct").isNull(), F.when(F.col("rows") > 0, "present").otherwise("empty"))
+              .when(F.col("coverage_pct") >= F.col("threshold_pct"), "ok").otherwise("gaps"))
+    return df.withColumn("threshold_pct", threshold).withColumn("status", status)
+
+
+def audit(spark: "SparkSession", cfg: Config, seasons: list[int], thresholds: dict[str, float] | None = None
+          ) -> "DataFrame":
+    """The completeness rows for ``seasons`` (not yet written anywhere)."""
+    from functools import reduce
+
+    from pyspark.sql import functions as F
+
+    thresholds = {d.dataset: d.threshold_pct for d in GAME_DATASETS} | dict(thresholds or {})
+    season_frame = spark.createDataFrame([(s,) for s in seasons], "season INT")
+    parts: list["DataFrame"] = []
+    games_ident = cfg.table("silver.games")
+    finals = None
+    if table_exists(spark, games_ident):
+        finals = final_games(spark.table(games_ident).where(F.col("season").isin(seasons))).cache()
+    for d in GAME_DATASETS:
+        ident = cfg.table(d.table)
+        if finals is None:
+            continue
+        if table_exists(spark, ident):
+            facts = spark.table(ident).where(F.col("season").isin(seasons)).select("game_id")
+        else:
+            facts = spark.createDataFrame([], "game_id BIGINT")
+        cov = game_coverage(finals, facts, d.dataset, d.min_rows_per_game)
+        parts.append(season_frame.join(cov, "season", "left").withColumn("dataset", F.lit(d.dataset))
+                     .withColumn("source_table", F.lit(d.table)))
+    counts = _row_counts(spark, cfg, seasons)
+    coverage = reduce(lambda a, b: a.unionByName(b), parts) if parts else None
+    rows = counts if coverage is None else counts.unionByName(
+        coverage.select("season", "dataset", "source_table", "final_games", "covered_games", "coverage_pct",
+                        "missing_games", "missing_game_ids"), allowMissingColumns=True)
+    if coverage is not None:
+        table_rows = counts.select("season", F.col("dataset").alias("source_table"), F.col("rows").alias("_rows"))
+        rows = rows.join(table_rows, ["season", "source_table"], "left").withColumn(
+            "rows", F.coalesce(F.col("rows"), F.col("_rows"), F.lit(0))).drop("_rows")
+    return with_status(rows, thresholds)
+
+
+def _row_counts(spark: "SparkSession", cfg: Config, seasons: list[int]) -> "DataFrame":
+    """Rows per season of every seasonal silver table (0 where the table or season is absent)."""
+    from functools import reduce
+
+    from pyspark.sql import functions as F
+
+    season_frame = spark.createDataFrame([(s,) for s in seasons], "season INT")
+    parts = []
+    for spec in all_tables():
+        if spec.layer != "silver" or "season" not in spec.data_columns:
+            continue
+        ident = cfg.table(spec.name)
+        if table_exists(spark, ident):
+            counts = spark.table(ident).where(F.col("season").isin(seasons)).groupBy("season").count()
+        else:
+            counts = spark.createDataFrame([], "season INT, count BIGINT")
+        parts.append(season_frame.join(counts, "season", "left").select(
+            "season", F.lit(spec.name).alias("dataset"), F.lit(spec.name).alias("source_table"),
+            F.coalesce(F.col("count"), F.lit(0)).cast("long").alias("rows")))
+    return reduce(lambda a, b: a.unionByName(b), parts)
+
+
+def write_audit(spark: "SparkSession", cfg: Config, rows: "DataFrame", run_id: str) -> MergeResult:
+    from pyspark.sql import functions as F
+
+    rows = (rows.withColumn("_ingested_at", F.current_timestamp()).withColumn("_source_file", F.lit("audit"))
+            .withColumn("_run_id", F.lit(run_id)))
+    return merge_upsert(spark, cfg, META_COMPLETENESS, rows)
+
+
+# ------------------------------------------------------------------------------------------------ reports
+def markdown_report(rows: list[dict[str, Any]], max_ids: int = 50) -> str:
+    """Coverage table per season (game datasets) plus the exact missing ids of every dataset with gaps."""
+    cov = [r for r in rows if r.get("final_games") is not None]
+    datasets = [d.dataset for d in GAME_DATASETS]
+    seasons = sorted({r["season"] for r in rows})
+    by = {(r["season"], r["dataset"]): r for r in cov}
+    out = ["# Data completeness", "",
+           "Coverage of final games (% with data) per season; `—` where the season has no final games.", "",
+           "| season | final games | " + " | ".join(datasets) + " |",
+           "|---|---|" + "---|" * len(datasets)]
+    for s in seasons:
+        finals = next((by[(s, d)]["final_games"] for d in datasets if (s, d) in by), 0) or 0
+        cells = []
+        for d in datasets:
+            r = by.get((s, d))
+            cells.append("—" if not r or not r["final_games"] else f"{r['coverage_pct']:.1f}")
+        out.append(f"| {s} | {finals} | " + " | ".join(cells) + " |")
+    gaps = [r for r in cov if r.get("missing_games")]
+    if gaps:
+        out += ["", "## Missing games", ""]
+        for r in sorted(gaps, key=lambda r: (r["season"], r["dataset"])):
+            ids = list(r["missing_game_ids"] or [])
+            more = f" … (+{len(ids) - max_ids})" if len(ids) > max_ids else ""
+            out.append(f"- {r['season']} {r['dataset']}: {r['missing_games']} missing — "
+                       f"{', '.join(str(i) for i in ids[:max_ids])}{more}")
+    return "\n".join(out) + "\n"
+
+
+def heatmap_png(rows: list[dict[str, Any]], path: Path, title: str = "Coverage of final games (%)") -> Path:
+    """Season × dataset heatmap; grey cells are seasons without final games."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    datasets = [d.dataset for d in GAME_DATASETS]
+    seasons = sorted({r["season"] for r in rows})
+    grid = np.full((len(seasons), len(datasets)), np.nan)
+    for r in rows:
+        if r.get("final_games") and r["dataset"] in datasets:
+            grid[seasons.index(r["season"]), datasets.index(r["dataset"])] = r["coverage_pct"]
+    fig, ax = plt.subplots(figsize=(1.4 * len(datasets) + 2, 0.35 * len(seasons) + 1.5))
+    cmap = matplotlib.colormaps["RdYlGn"].copy()
+    cmap.set_bad("#dddddd")
+    im = ax.imshow(np.ma.masked_invalid(grid), cmap=cmap, vmin=0, vmax=100, aspect="auto")
+    ax.set_xticks(range(len(datasets)), datasets, rotation=30, ha="right")
+    ax.set_yticks(range(len(seasons)), [str(s) for s in seasons])
+    for i in range(len(seasons)):
+        for j in range(len(datasets)):
+            if not np.isnan(grid[i, j]):
+                ax.text(j, i, f"{grid[i, j]:.0f}", ha="center", va="center", fontsize=7)
+    ax.set_title(title)
+    fig.colorbar(im, ax=ax, fraction=0.03)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def reports_dir(cfg: Config) -> str:
+    """Reports sit beside the lake: ``.lake/reports`` locally, ``s3://…/reports`` on AWS."""
+    root = cfg.bronze.root.rstrip("/")
+    return root.rsplit("/", 1)[0] + "/reports" if "/" in root else "reports"

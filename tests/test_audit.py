@@ -1,0 +1,64 @@
+"""The completeness audit names exactly the final games that lack each dataset, and re-running changes nothing."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from chispa import assert_df_equality
+
+from cbbd_etl.audit import game_coverage, markdown_report
+from cbbd_etl.iceberg import merge_upsert, snapshot_ids
+from cbbd_etl.runner import make_context, run_job
+from cbbd_etl.tables import get_table
+from frames import frame
+
+pytestmark = pytest.mark.spark
+
+
+def test_game_coverage_lists_missing_ids(spark) -> None:
+    finals = spark.createDataFrame([(2024, 1), (2024, 2), (2024, 3), (2023, 9)], "season INT, game_id BIGINT")
+    facts = spark.createDataFrame([(1,), (1,), (3,)], "game_id BIGINT")
+    out = game_coverage(finals, facts, "team_box_scores", min_rows=2)
+    expected = spark.createDataFrame(
+        [(2024, "team_box_scores", 3, 1, 33.33, 2, [2, 3]), (2023, "team_box_scores", 1, 0, 0.0, 1, [9])],
+        "season INT, dataset STRING, final_games BIGINT, covered_games BIGINT, coverage_pct DOUBLE, "
+        "missing_games BIGINT, missing_game_ids ARRAY<BIGINT>")
+    assert_df_equality(out, expected, ignore_row_order=True, ignore_nullable=True)
+
+
+def _load(spark, cfg, table: str, rows: list[dict]) -> None:
+    spec = get_table(table)
+    merge_upsert(spark, cfg, spec, frame(spark, spec, rows))
+
+
+def test_audit_job_names_gaps_writes_reports_and_is_idempotent(spark, lake) -> None:
+    games = [{"game_id": g, "season": 2024, "status": "final"} for g in range(1, 11)]
+    games.append({"game_id": 99, "season": 2024, "status": "scheduled"})       # not final: never a gap
+    _load(spark, lake, "silver.games", games)
+    _load(spark, lake, "silver.team_game_stats",
+          [{"game_id": g, "team_id": t, "season": 2024} for g in range(1, 11) for t in (1, 2) if (g, t) != (4, 2)])
+    _load(spark, lake, "silver.plays", [{"play_id": g * 100, "game_id": g, "season": 2024} for g in (1, 2, 3, 5)])
+    report = run_job(make_context("audit_completeness", lake, spark=spark, seasons="2023-2024"))
+    rows = {(r["season"], r["dataset"]): r for r in spark.table(lake.table("meta.completeness")).collect()}
+    assert rows[(2024, "team_box_scores")]["missing_game_ids"] == [4]
+    assert rows[(2024, "plays")]["missing_game_ids"] == [4, 6, 7, 8, 9, 10]
+    assert rows[(2024, "plays")]["coverage_pct"] == 40.0 and rows[(2024, "plays")]["status"] == "gaps"
+    assert rows[(2024, "lineups")]["missing_games"] == 10
+    assert rows[(2023, "plays")]["final_games"] is None and rows[(2023, "silver.plays")]["rows"] == 0
+    assert rows[(2024, "silver.plays")]["rows"] == 4 and rows[(2024, "plays")]["rows"] == 4
+    assert report["gaps"]["2024:team_box_scores"] == 1
+    md = Path(report["report"]).read_text()
+    assert "2024 plays: 6 missing — 4, 6, 7, 8, 9, 10" in md
+    png = Path(report["heatmap"]).read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 2000
+    snaps = snapshot_ids(spark, lake.table("meta.completeness"))
+    again = run_job(make_context("audit_completeness", lake, spark=spark, seasons="2023-2024"))
+    assert (again["inserted"], again["updated"]) == (0, 0)
+    assert snapshot_ids(spark, lake.table("meta.completeness")) == snaps
+
+
+def test_markdown_report_truncates_long_id_lists() -> None:
+    rows = [{"season": 2020, "dataset": "plays", "final_games": 200, "coverage_pct": 0.0, "missing_games": 200,
+             "missing_game_ids": list(range(200))}]
+    md = markdown_report(rows, max_ids=5)
+    assert "0, 1, 2, 3, 4 … (+195)" in md and "| 2020 | 200 |" in md
