@@ -63,4 +63,8 @@ def run_glue_job(job_name: str, argv: Sequence[str] | None = None) -> dict:
         print(f"cbbd-etl: error: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
     print(json.dumps(report, default=str))
+    if not report.get("reconciled", True):
+        # A non-zero exit fails the Glue run, which is what the failure alerts listen for.
+        print(f"cbbd-etl: error: {job_name} did not reconcile (see the report above)", file=sys.stderr)
+        raise SystemExit(1)
     return report
