@@ -1,10 +1,12 @@
-"""Job audit_completeness: per season 2010–2026 and dataset, coverage of final games → meta.completeness + report."""
+"""Job audit_completeness: coverage of final games per season and dataset → meta.completeness, a markdown report
+and a heatmap; plus the partition-consistency checks (declared specs, bronze manifests, season windows)."""
 from __future__ import annotations
 
 from typing import Any
 
 from cbbd_etl.audit import AUDIT_SEASONS, heatmap_png, markdown_report, reports_dir, write_audit
 from cbbd_etl.audit import audit as completeness
+from cbbd_etl.consistency import check_all
 from cbbd_etl.runner import JobContext
 
 
@@ -17,8 +19,10 @@ def run(ctx: JobContext) -> dict[str, Any]:
     out_dir = reports_dir(ctx.cfg)
     paths = _write_reports(out_dir, rows, ctx.options.get("report_name", "completeness"))
     gaps = {f"{r['season']}:{r['dataset']}": r["missing_games"] for r in rows if r.get("missing_games")}
+    consistency = check_all(ctx.spark, ctx.cfg)
     return {"table": merge.table, "inserted": merge.inserted, "updated": merge.updated, "unchanged": merge.unchanged,
-            "seasons": [min(seasons), max(seasons)], "gaps": gaps, "missing_games": sum(gaps.values()), **paths}
+            "seasons": [min(seasons), max(seasons)], "gaps": gaps, "missing_games": sum(gaps.values()),
+            "consistent": consistency["consistent"], "consistency_problems": consistency["problems"][:50], **paths}
 
 
 def _write_reports(out_dir: str, rows: list[dict[str, Any]], name: str) -> dict[str, str]:

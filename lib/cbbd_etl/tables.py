@@ -216,8 +216,20 @@ META_COMPLETENESS = TableSpec(
     """),
 )
 
+META_GAP_FILL_LOG = TableSpec(
+    name="meta.gap_fill_log",
+    comment="Every (dataset, game) gap-fill asked for: when, how often, and whether the API had it.",
+    keys=("dataset", "game_id"),
+    partition_by=("season",),
+    columns=_cols("""
+      dataset STRING NOT NULL, game_id BIGINT NOT NULL, season INT NOT NULL, attempts INT,
+      last_asked_at TIMESTAMP, outcome STRING, recheck_after DATE, run_id STRING
+    """),
+)
+
 CURATED_TABLES: tuple[TableSpec, ...] = (SILVER_GAMES, SILVER_TEAM_GAME_STATS, GOLD_TEAM_SEASON, META_QUARANTINE,
-                                         META_SCHEMA_DRIFT, META_BRONZE_PROCESSED, META_COMPLETENESS)
+                                         META_SCHEMA_DRIFT, META_BRONZE_PROCESSED, META_COMPLETENESS,
+                                         META_GAP_FILL_LOG)
 
 
 def all_tables() -> tuple[TableSpec, ...]:

@@ -1,0 +1,150 @@
+"""Gap-fill: find final games that lack a dataset, ask the API for exactly those, MERGE what comes back.
+
+One mechanism for every game-level dataset (box scores, player box scores,
+plays, substitutions, lineups, lines):
+
+1. **discover** — the completeness audit's anti-join of final games against
+   each fact table gives missing (dataset, game) *units*;
+2. **remember** — units the API answered empty recently are skipped until a
+   configurable number of days has passed (``meta.gap_fill_log``), so a game
+   the API truly lacks is not asked about every day;
+3. **plan** — the cheapest call per unit group through the ingestion
+   planner's :class:`~cbbd_etl.bronze.planner.Call`: one date call covers all
+   missing games of that day for date-scoped datasets, one game call per game
+   otherwise; never more calls than units; ``max_calls`` caps it;
+4. **fetch** into bronze with the normal client (rate limit, retries,
+   budget, checkpoints — a killed run resumes);
+5. **load** — the normal silver jobs MERGE the new bronze (they read only
+   files not yet processed);
+6. **record** — a re-audit of the asked units marks each filled or empty.
+
+A second run finds no units (or only remembered-empty ones) and makes no call.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Iterable
+
+from .tables import META_GAP_FILL_LOG
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pyspark.sql import DataFrame, SparkSession
+
+    from .bronze.planner import Call
+    from .config import Config
+
+
+@dataclass(frozen=True)
+class GapDataset:
+    """How to ask for one game-level dataset, and which silver job loads it."""
+
+    dataset: str
+    by_date: str | None          # endpoint slug that returns every game of a date (range), if any
+    by_game: str | None          # endpoint slug that returns one game
+    silver_job: str
+    date_param: str = "range"    # "range" (startDateRange/endDateRange) or "date" (/plays/date?date=)
+
+
+GAP_DATASETS: dict[str, GapDataset] = {d.dataset: d for d in (
+    GapDataset("team_box_scores", "games_teams", None, "silver_team_game_stats"),
+    GapDataset("player_box_scores", "games_players", None, "silver_player_game_stats"),
+    GapDataset("plays", "plays_date", "plays_game", "silver_plays", date_param="date"),
+    GapDataset("substitutions", None, "substitutions_game", "silver_rotations"),
+    GapDataset("lineups", None, "lineups_game", "silver_rotations"),
+    GapDataset("lines", "lines", None, "silver_game_context"),
+)}
+
+@dataclass(frozen=True)
+class Unit:
+    """One missing (dataset, game)."""
+
+    dataset: str
+    season: int
+    game_id: int
+    utc_date: str                # the game's UTC calendar date (what date-scoped endpoints filter on)
+
+
+def plan_calls(units: Iterable[Unit], max_calls: int | None = None) -> tuple[list["Call"], list[Unit]]:
+    """The cheapest calls that cover ``units``; returns (calls, units left out by ``max_calls``).
+
+    Per dataset and date: a date-scoped call when the endpoint has one and it
+    saves calls (two or more games missing that day, or no per-game
+    endpoint); otherwise one call per game. So calls ≤ units, always.
+    """
+    from .api.endpoints import get_endpoint
+    from .bronze.planner import Call, range_params
+
+    groups: dict[tuple[str, int, str], list[Unit]] = defaultdict(list)
+    for u in units:
+        groups[(u.dataset, u.season, u.utc_date)].append(u)
+    calls: list[tuple[Call, list[Unit]]] = []
+    for (dataset, season, day), members in sorted(groups.items()):
+        spec = GAP_DATASETS[dataset]
+        members = sorted(members, key=lambda u: u.game_id)
+        if spec.by_date and (len(members) > 1 or not spec.by_game):
+            endpoint = get_endpoint(spec.by_date)
+            params = {"date": f"{day}T00:00:00Z"} if spec.date_param == "date" else range_params(
+                endpoint, season, day, day)
+            calls.append((Call.make(endpoint, params, season, date=day if spec.date_param == "date" else None,
+                                    note=f"gap-fill {dataset}: {len(members)} game(s)"), members))
+        else:
+            endpoint = get_endpoint(spec.by_game)
+            for u in members:
+                calls.append((Call.make(endpoint, {"gameId": u.game_id}, season, note=f"gap-fill {dataset}"), [u]))
+    if max_calls is not None and len(calls) > max_calls:
+        kept, dropped = calls[:max_calls], calls[max_calls:]
+        return [c for c, _ in kept], [u for _, us in dropped for u in us]
+    return [c for c, _ in calls], []
+
+
+def missing_units(spark: "SparkSession", cfg: "Config", seasons: list[int], datasets: Iterable[str] | None = None,
+                  now: dt.date | None = None) -> tuple[list[Unit], int]:
+    """Missing units from the audit, minus those the API recently answered empty; returns (units, skipped)."""
+    from pyspark.sql import functions as F
+
+    from .audit import audit
+    from .iceberg import ensure_table
+
+    wanted = list(datasets or GAP_DATASETS)
+    rows = (audit(spark, cfg, seasons).where(F.col("dataset").isin(wanted) & (F.col("missing_games") > 0))
+            .select("season", "dataset", F.explode("missing_game_ids").alias("game_id")))
+    games = spark.table(cfg.table("silver.games")).select("game_id", F.col("start_date"))
+    units = rows.join(games, "game_id", "left").select(
+        "dataset", "season", "game_id", F.date_format("start_date", "yyyy-MM-dd").alias("utc_date"))
+    log = spark.table(ensure_table(spark, cfg, META_GAP_FILL_LOG))
+    today = now or dt.date.today()
+    quiet = log.where((F.col("outcome") == "empty") & (F.col("recheck_after") > F.lit(today)))
+    fresh = units.join(quiet.select("dataset", "game_id"), ["dataset", "game_id"], "left_anti")
+    out = [Unit(r["dataset"], int(r["season"]), int(r["game_id"]), r["utc_date"]) for r in fresh.collect()]
+    skipped = units.count() - len(out)
+    return sorted(out, key=lambda u: (u.dataset, u.season, u.utc_date, u.game_id)), skipped
+
+
+def log_rows(spark: "SparkSession", asked: list[Unit], still_missing: set[tuple[str, int]], recheck_days: int,
+             run_id: str, previous: dict[tuple[str, int], int], now: dt.datetime) -> "DataFrame":
+    """``meta.gap_fill_log`` rows for the units asked this run: filled, or empty until ``recheck_days`` pass."""
+    from pyspark.sql import functions as F
+
+    data = []
+    for u in asked:
+        empty = (u.dataset, u.game_id) in still_missing
+        data.append((u.dataset, u.game_id, u.season, previous.get((u.dataset, u.game_id), 0) + 1, now,
+                     "empty" if empty else "filled",
+                     (now.date() + dt.timedelta(days=recheck_days)) if empty else None, run_id))
+    df = spark.createDataFrame(data, "dataset STRING, game_id BIGINT, season INT, attempts INT, "
+                                     "last_asked_at TIMESTAMP, outcome STRING, recheck_after DATE, run_id STRING")
+    return (df.withColumn("_ingested_at", F.lit(now)).withColumn("_source_file", F.lit("gap_fill"))
+            .withColumn("_run_id", F.lit(run_id)))
+
+
+def summarize_units(units: Iterable[Unit]) -> dict[str, int]:
+    out: dict[str, int] = defaultdict(int)
+    for u in units:
+        out[u.dataset] += 1
+    return dict(sorted(out.items()))
+
+
+def describe(calls: list["Call"]) -> list[dict[str, Any]]:
+    return [{"endpoint": c.slug, "request": c.describe(), "note": c.note} for c in calls]
