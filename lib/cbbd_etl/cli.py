@@ -90,7 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=__version__)
     p.add_argument("--profile", help="configuration profile: local (default) or aws")
     p.add_argument("--config", help="YAML file overriding defaults (also CBBD_ETL_CONFIG)")
-    p.add_argument("--log-level", default="INFO")
+    p.add_argument("--log-level", default=None, help="INFO by default; the demo shows WARNING and above")
     sub = p.add_subparsers(dest="command", parser_class=OneLineParser)
 
     r = sub.add_parser("run", help="run one registered job")
@@ -145,7 +145,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not getattr(args, "handler", None):
             parser.print_help()
             return 2
-        configure(args.log_level)
+        configure(args.log_level or ("WARNING" if args.command == "demo" else "INFO"))
         cfg = load_config(profile=args.profile, path=args.config)
         return int(args.handler(args, cfg) or 0)
     except UserError as exc:

@@ -95,11 +95,19 @@ def spark_conf(cfg: Config) -> dict[str, str]:
     if cfg.spark.master:
         conf.update({
             "spark.ui.enabled": "false",
+            "spark.ui.showConsoleProgress": "false",
             "spark.driver.memory": cfg.spark.driver_memory,
             "spark.sql.warehouse.dir": str(Path(".lake/spark-warehouse").resolve()),
-            "spark.driver.extraJavaOptions": "-Dderby.system.home=" + str(Path(".lake/derby").resolve()),
+            "spark.driver.extraJavaOptions": "-Dderby.system.home=" + str(Path(".lake/derby").resolve())
+            + " -Dlog4j2.configurationFile=" + _local_log4j(),
         })
     return conf
+
+
+def _local_log4j() -> str:
+    from importlib import resources
+
+    return str(resources.files("cbbd_etl").joinpath("resources/log4j2.properties"))
 
 
 def build_spark(cfg: Config, app_name: str = "cbbd_etl") -> "SparkSession":
@@ -111,6 +119,8 @@ def build_spark(cfg: Config, app_name: str = "cbbd_etl") -> "SparkSession":
     builder = SparkSession.builder.appName(app_name)
     if cfg.spark.master and not in_glue():
         builder = builder.master(cfg.spark.master)
+        # A laptop's hostname often resolves to loopback; say so up front instead of a warning per run.
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     for key, value in spark_conf(cfg).items():
         builder = builder.config(key, value)
     if not in_glue():
