@@ -73,6 +73,23 @@ def _cmd_demo(args: argparse.Namespace, cfg: Config) -> int:
     return run_demo(cfg, season=args.season, size=args.size, seed=args.seed, top=args.top)
 
 
+def _cmd_gap_fill(args: argparse.Namespace, cfg: Config) -> int:
+    from .gap_fill import GAP_DATASETS
+    from .runner import make_context, run_job
+
+    datasets = [d.strip() for d in (args.datasets or "").split(",") if d.strip()] or None
+    for d in datasets or []:
+        if d not in GAP_DATASETS:
+            raise UserError(f"unknown dataset {d!r}; known: {', '.join(GAP_DATASETS)}")
+    if args.max_calls is not None and args.max_calls < 0:
+        raise UserError(f"--max-calls must be >= 0, got {args.max_calls}")
+    options = {"datasets": datasets, "max_calls": args.max_calls, "dry_run": args.dry_run,
+               "base_url": args.base_url, "recheck_days": args.recheck_days, "progress": True}
+    report = run_job(make_context("gap_fill", cfg, seasons=args.seasons, options=options))
+    print(json.dumps(report, indent=2, default=str))
+    return 0 if report.get("reconciled", True) else 1
+
+
 def _cmd_registry(args: argparse.Namespace, cfg: Config) -> int:
     from .registry_export import terraform_jobs_json
 
@@ -117,6 +134,17 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--seed", type=int, default=None)
     d.add_argument("--top", type=int, default=25, help="rows of gold.team_season to print (0 = all)")
     d.set_defaults(handler=_cmd_demo)
+
+    gf = sub.add_parser("gap-fill", help="find final games lacking data and fetch exactly those")
+    gf.add_argument("--seasons", required=True, help="2024, 2015-2024 or 2019,2021")
+    gf.add_argument("--datasets", help="comma list: team_box_scores, player_box_scores, plays, substitutions, "
+                                       "lineups, lines (default all)")
+    gf.add_argument("--max-calls", type=int, default=None)
+    gf.add_argument("--dry-run", action="store_true", help="print the planned calls, call nothing")
+    gf.add_argument("--base-url", help="API base URL (default: configuration)")
+    gf.add_argument("--recheck-days", type=int, default=7,
+                    help="ask again about a game the API answered empty after this many days")
+    gf.set_defaults(handler=_cmd_gap_fill)
 
     g = sub.add_parser("registry", help="export the job registry for Terraform")
     g.add_argument("--write", metavar="PATH")

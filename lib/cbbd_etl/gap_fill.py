@@ -34,6 +34,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from .bronze.planner import Call
     from .config import Config
+    from .runner import JobContext
 
 
 @dataclass(frozen=True)
@@ -100,8 +101,9 @@ def plan_calls(units: Iterable[Unit], max_calls: int | None = None) -> tuple[lis
 
 
 def missing_units(spark: "SparkSession", cfg: "Config", seasons: list[int], datasets: Iterable[str] | None = None,
-                  now: dt.date | None = None) -> tuple[list[Unit], int]:
-    """Missing units from the audit, minus those the API recently answered empty; returns (units, skipped)."""
+                  now: dt.date | None = None, use_log: bool = True) -> tuple[list[Unit], int]:
+    """Missing units from the audit, minus (``use_log``) those the API recently answered empty;
+    returns (units, skipped)."""
     from pyspark.sql import functions as F
 
     from .audit import audit
@@ -113,10 +115,12 @@ def missing_units(spark: "SparkSession", cfg: "Config", seasons: list[int], data
     games = spark.table(cfg.table("silver.games")).select("game_id", F.col("start_date"))
     units = rows.join(games, "game_id", "left").select(
         "dataset", "season", "game_id", F.date_format("start_date", "yyyy-MM-dd").alias("utc_date"))
-    log = spark.table(ensure_table(spark, cfg, META_GAP_FILL_LOG))
-    today = now or dt.date.today()
-    quiet = log.where((F.col("outcome") == "empty") & (F.col("recheck_after") > F.lit(today)))
-    fresh = units.join(quiet.select("dataset", "game_id"), ["dataset", "game_id"], "left_anti")
+    fresh = units
+    if use_log:
+        log = spark.table(ensure_table(spark, cfg, META_GAP_FILL_LOG))
+        today = now or dt.date.today()
+        quiet = log.where((F.col("outcome") == "empty") & (F.col("recheck_after") > F.lit(today)))
+        fresh = units.join(quiet.select("dataset", "game_id"), ["dataset", "game_id"], "left_anti")
     out = [Unit(r["dataset"], int(r["season"]), int(r["game_id"]), r["utc_date"]) for r in fresh.collect()]
     skipped = units.count() - len(out)
     return sorted(out, key=lambda u: (u.dataset, u.season, u.utc_date, u.game_id)), skipped
@@ -148,3 +152,74 @@ def summarize_units(units: Iterable[Unit]) -> dict[str, int]:
 
 def describe(calls: list["Call"]) -> list[dict[str, Any]]:
     return [{"endpoint": c.slug, "request": c.describe(), "note": c.note} for c in calls]
+
+
+def run_gap_fill(ctx: "JobContext") -> dict[str, Any]:
+    """The whole loop for the job's seasons; options: datasets, max_calls, dry_run, base_url, api_key,
+    recheck_days (default 7), progress."""
+    from pyspark.sql import functions as F
+
+    from .bronze.ingest import fetch_calls
+    from .bronze.store import BronzeStore
+    from .iceberg import ensure_table, merge_upsert
+    from .runner import make_context, run_job
+
+    spark, cfg, opts = ctx.spark, ctx.cfg, ctx.options
+    seasons = ctx.seasons or [ctx.require_season()]
+    units, remembered = missing_units(spark, cfg, seasons, opts.get("datasets"))
+    calls, deferred = plan_calls(units, opts.get("max_calls"))
+    report: dict[str, Any] = {"seasons": seasons, "missing_units": len(units) + remembered,
+                              "remembered_empty": remembered, "units": summarize_units(units),
+                              "planned_calls": len(calls), "deferred_units": len(deferred)}
+    if opts.get("dry_run") or not calls:
+        report.update({"calls": 0, "plan": describe(calls)[:200]})
+        return report
+    summary = fetch_calls(cfg, calls, base_url=opts.get("base_url"), api_key=opts.get("api_key"),
+                          run_id=ctx.run_id, progress=bool(opts.get("progress", False)))
+    report["ingest"] = {k: v for k, v in summary.to_dict().items()
+                        if k in ("calls", "records", "retries", "failures", "dead_letters", "budget_exhausted")}
+    report["calls"] = summary.calls
+    asked_units = [u for u in units if u not in set(deferred)]
+    loads = []
+    for job in sorted({GAP_DATASETS[u.dataset].silver_job for u in asked_units}):
+        for season in sorted({u.season for u in asked_units if GAP_DATASETS[u.dataset].silver_job == job}):
+            r = run_job(make_context(job, cfg, spark=spark, season=season))
+            loads.append({"job": job, "season": season, "inserted": r.get("inserted"), "reconciled": r.get("reconciled")})
+    report["silver"] = loads
+    still, _ = missing_units(spark, cfg, sorted({u.season for u in asked_units}),
+                             sorted({u.dataset for u in asked_units}), use_log=False)
+    still_keys = {(u.dataset, u.game_id) for u in still}
+    # A unit whose call failed is not "empty": only answered requests (a manifest exists) count as answers.
+    store = BronzeStore.for_root(cfg.bronze.root, region=cfg.aws.region)
+    answered = {c.request_hash for c in calls if store.exists(c.manifest_key)}
+    by_unit = _call_of_units(calls, asked_units)
+    logged = [u for u in asked_units if by_unit[u] in answered]
+    ident = ensure_table(spark, cfg, META_GAP_FILL_LOG)
+    previous = {(r["dataset"], r["game_id"]): r["attempts"] or 0 for r in
+                spark.table(ident).select("dataset", "game_id", "attempts").collect()}
+    now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    merge_upsert(spark, cfg, META_GAP_FILL_LOG,
+                 log_rows(spark, logged, still_keys, int(opts.get("recheck_days", 7)), ctx.run_id, previous, now))
+    report.update({"filled_units": sum(1 for u in asked_units if (u.dataset, u.game_id) not in still_keys),
+                   "empty_units": sum(1 for u in logged if (u.dataset, u.game_id) in still_keys),
+                   "unanswered_units": len(asked_units) - len(logged)})
+    report["reconciled"] = all(x["reconciled"] for x in loads) and not summary.failures
+    return report
+
+
+def _call_of_units(calls: list["Call"], units: list[Unit]) -> dict[Unit, str]:
+    """Which call's request answers each unit (recomputed from the same deterministic plan)."""
+    out: dict[Unit, str] = {}
+    for u in units:
+        c, _ = plan_calls([u])
+        single = c[0]
+        out[u] = single.request_hash
+    # Grouped calls (several games of one date) answer every unit of that (dataset, date): map them too.
+    grouped = {(c.slug, c.date or dict(c.params).get("startDateRange", "")[:10]): c.request_hash for c in calls}
+    for u in units:
+        spec = GAP_DATASETS[u.dataset]
+        if spec.by_date:
+            key = (spec.by_date, u.utc_date)
+            if key in grouped:
+                out[u] = grouped[key]
+    return out

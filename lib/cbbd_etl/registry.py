@@ -158,6 +158,16 @@ JOBS += (
         glue=GlueSettings(python_modules=("matplotlib==3.9.2",)),
     ),
     JobSpec(
+        name="gap_fill",
+        entry="cbbd_etl.jobs.gap_fill:run",
+        description="Final games lacking box scores, plays, substitutions, lineups or lines: the cheapest API "
+                    "calls for exactly those, then the silver jobs MERGE them; empty answers are remembered.",
+        layer="meta",
+        inputs=("silver.games", "meta.completeness"),
+        outputs=("meta.gap_fill_log",),
+        parameters=("seasons", "season"),
+    ),
+    JobSpec(
         name="maintenance",
         entry="cbbd_etl.jobs.maintenance:run",
         description="Compact small data/delete files (rewrite_data_files) and expire old snapshots on every table.",
