@@ -73,6 +73,7 @@ def _check_one(f: BronzeFile, read_bytes: Callable[[str], bytes]) -> str | None:
 
 MALFORMED_FILE = "bronze file is not a valid JSON array or object (malformed or truncated JSON)"
 NULL_RECORD = "record is JSON null"
+_MALFORMED_SENTINEL = "\u0000malformed-file\u0000"   # cannot be the text of a JSON element
 
 
 def read_json_records(
@@ -103,16 +104,20 @@ def read_json_records(
     else:
         items = F.from_json("value", "ARRAY<STRING>")
     # A file that is not a JSON array becomes one row flagged _file_malformed (standing for all its records).
-    records = texts.select("_file", items.isNull().alias("_file_malformed"),
-                           F.explode(F.coalesce(items, F.array(F.lit(None).cast("string")))).alias("_raw_json"))
+    # The flag travels as a sentinel element: any column computed beside explode() would make Spark carry
+    # the whole response text into every exploded row.
+    records = (texts.select("_file", F.explode(F.coalesce(items, F.array(F.lit(_MALFORMED_SENTINEL)))).alias("_el"))
+               .select("_file", F.col("_el").eqNullSafe(_MALFORMED_SENTINEL).alias("_file_malformed"),
+                       F.when(~F.col("_el").eqNullSafe(_MALFORMED_SENTINEL), F.col("_el")).alias("_raw_json")))
     parsed = F.from_json("_raw_json", f"{schema_ddl}, _corrupt_record STRING",
                          {"mode": "PERMISSIVE", "columnNameOfCorruptRecord": "_corrupt_record"})
     known = sorted(set(known_keys or _top_level_names(schema_ddl)))
     unknown = F.array_except(F.coalesce(F.json_object_keys("_raw_json"), F.array().cast("array<string>")),
                              F.array(*[F.lit(k) for k in known]))
-    df = records.select("_file", "_file_malformed", "_raw_json", parsed.alias("_r"),
-                        unknown.alias("_unknown_keys")).select(
-        "_file", "_file_malformed", "_raw_json", "_unknown_keys", "_r.*")
+    # inline() expands the parsed struct in one generator step: selecting "_r.*" instead lets the
+    # optimizer copy from_json into every column expression and parse each record once per field.
+    df = records.select("_file", "_file_malformed", "_raw_json", unknown.alias("_unknown_keys"),
+                        F.inline(F.array(parsed)))
     lineage = spark.createDataFrame(
         [(f.uri.removeprefix("file://").removeprefix("file:"), f.uri, f.fetched_at, f.run_id, f.record_count, f.season, f.params)
          for f in files],

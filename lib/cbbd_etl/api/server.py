@@ -1,0 +1,436 @@
+"""A local CBBD-compatible HTTP API: any source's ``.query`` on the real paths, with faults on demand.
+
+Why a real HTTP server rather than mocking ``requests``: the client's
+behaviour under rate limits, 5xx, timeouts and truncated bodies is the
+thing under test, and only real sockets produce real truncation, real
+timeouts and real connection reuse. The same server powers ``make demo``
+(``cbbd-etl serve-sim``), so "the demo works" means "ingestion works".
+
+Pieces:
+
+* :class:`ApiServer` – a ``ThreadingHTTPServer`` on 127.0.0.1 (port 0 = a
+  free port) serving ``source.query(path, params)`` as JSON, checking
+  ``Authorization: Bearer <key>`` (401 otherwise). Any object with
+  ``query(path: str, params: dict[str, str]) -> list | dict`` is a source;
+  an exception with a ``status`` attribute (``SimQueryError``) becomes that
+  HTTP status with ``{"message": ...}``.
+* :class:`FaultPlan` – deterministic faults chosen by a seeded hash of
+  (request, how many times this request was seen): 429 + Retry-After,
+  500/503, slow responses past the client timeout, truncated bodies, empty
+  arrays, unknown extra fields. Including the attempt number in the hash
+  means a retry meets a fresh draw, exactly like a flaky real service,
+  while the whole run stays reproducible.
+* ``withhold(name, fraction)`` / ``release()`` – hide a deterministic
+  fraction of game ids from an endpoint family in *every* scope (by date,
+  game, team, ...), as the real API does when a game's data is missing;
+  the gap-fill work needs that.
+* :class:`ServerStats` – requests served per path, per request, per status.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Iterable, Mapping, Protocol
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from ..errors import UserError
+from ..log import event, get_logger
+from .endpoints import ENDPOINTS, get_endpoint, match_path
+
+log = get_logger("api.server")
+
+FAULT_KINDS = ("429", "500", "503", "slow", "truncate", "empty", "extra")
+
+
+class QuerySource(Protocol):
+    def query(self, path: str, params: dict[str, str]) -> list[Any] | dict[str, Any]:
+        ...
+
+
+def request_key(path: str, params: Mapping[str, str]) -> str:
+    """``/games?endDateRange=..&season=2024``: one request's identity, independent of parameter order."""
+    query = "&".join(f"{k}={v}" for k, v in sorted(params.items()))
+    return f"{path}?{query}" if query else path
+
+
+def _unit(*parts: object) -> float:
+    """A uniform number in [0, 1) from a hash: deterministic "randomness" for faults and withholding."""
+    digest = hashlib.sha256("\x1f".join(str(p) for p in parts).encode("utf-8")).digest()
+    return int.from_bytes(digest[:8], "big") / 2 ** 64
+
+
+# ---------------------------------------------------------------- withholding groups
+_TABLE_ALIASES = {"plays": "silver.plays", "lineups": "silver.lineups", "substitutions": "silver.substitutions",
+                  "team_game_stats": "silver.team_game_stats", "player_game_stats": "silver.player_game_stats"}
+
+
+def withhold_group(name: str) -> tuple[str, frozenset[str]]:
+    """(group name, endpoint slugs) for a withhold target.
+
+    ``plays`` / ``lineups`` / ``substitutions`` → every endpoint of that
+    silver table (all scopes); ``box_scores`` → the box-score family
+    (``games_teams`` and ``games_players``); a slug or path template →
+    every endpoint sharing its silver table (``plays_date`` hides the same
+    games from ``plays_game``, ``plays_team``, ...).
+    """
+    if name in _TABLE_ALIASES:
+        table = _TABLE_ALIASES[name]
+        return name, frozenset(e.slug for e in ENDPOINTS if e.silver_table == table)
+    families = {e.family for e in ENDPOINTS if e.family}
+    if name in families and name not in _TABLE_ALIASES:
+        return name, frozenset(e.slug for e in ENDPOINTS if e.family == name)
+    endpoint = get_endpoint(name)
+    return endpoint.silver_table.split(".", 1)[1], frozenset(
+        e.slug for e in ENDPOINTS if e.silver_table == endpoint.silver_table)
+
+
+# ---------------------------------------------------------------- faults
+@dataclass
+class FaultPlan:
+    """Which requests fail, and how; deterministic for a seed.
+
+    Rates are probabilities per *attempt*. ``max_faults_per_request`` caps
+    how many faults one request (path + parameters) receives, which makes
+    "every request eventually succeeds" a guarantee rather than a likelihood
+    when a test needs it. ``only`` limits faults to some endpoint slugs.
+    """
+
+    seed: int = 0
+    rate_429: float = 0.0
+    rate_500: float = 0.0
+    rate_503: float = 0.0
+    rate_slow: float = 0.0
+    rate_truncate: float = 0.0
+    rate_empty: float = 0.0
+    rate_extra: float = 0.0
+    retry_after: float = 1.0
+    slow_seconds: float = 5.0
+    max_faults_per_request: int | None = None
+    only: frozenset[str] | None = None
+    _seen: Counter = field(default_factory=Counter, repr=False)
+    _faulted: Counter = field(default_factory=Counter, repr=False)
+    _withheld: dict[str, tuple[frozenset[str], float]] = field(default_factory=dict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @classmethod
+    def parse(cls, spec: str | None) -> "FaultPlan":
+        """``"429=0.1,5xx=0.1,truncate=0.01,seed=3,retry_after=0"`` → a plan (``5xx`` splits evenly into 500/503)."""
+        plan = cls()
+        for part in (spec or "").split(","):
+            part = part.strip()
+            if not part:
+                continue
+            name, sep, value = part.partition("=")
+            name = name.strip().lower()
+            try:
+                number = float(value)
+            except ValueError:
+                raise UserError(f"fault spec {part!r}: expected name=number") from None
+            if not sep:
+                raise UserError(f"fault spec {part!r}: expected name=number")
+            if name == "5xx":
+                plan.rate_500 += number / 2
+                plan.rate_503 += number / 2
+            elif name in FAULT_KINDS:
+                setattr(plan, f"rate_{name}", number)
+            elif name in ("seed", "max_faults_per_request", "max_per_request"):
+                if name == "seed":
+                    plan.seed = int(number)
+                else:
+                    plan.max_faults_per_request = int(number)
+            elif name in ("retry_after", "slow_seconds"):
+                setattr(plan, name, number)
+            else:
+                raise UserError(f"fault spec {part!r}: unknown fault; known: {', '.join(FAULT_KINDS)}, 5xx, "
+                                "seed, retry_after, slow_seconds, max_per_request")
+        if plan.total_rate > 1.0:
+            raise UserError(f"fault spec {spec!r}: rates add up to more than 1")
+        return plan
+
+    @property
+    def total_rate(self) -> float:
+        return sum(getattr(self, f"rate_{k}") for k in FAULT_KINDS)
+
+    def decide(self, slug: str, key: str) -> str | None:
+        """The fault for this attempt at request ``key`` (or None); counts the attempt."""
+        with self._lock:
+            nth = self._seen[key]
+            self._seen[key] += 1
+            if self.only is not None and slug not in self.only:
+                return None
+            if self.max_faults_per_request is not None and self._faulted[key] >= self.max_faults_per_request:
+                return None
+            u = _unit(self.seed, key, nth)
+            edge = 0.0
+            for kind in FAULT_KINDS:
+                edge += getattr(self, f"rate_{kind}")
+                if u < edge:
+                    self._faulted[key] += 1
+                    return kind
+            return None
+
+    # ------------------------------------------------------------ withholding
+    def withhold(self, name: str, fraction: float) -> frozenset[str]:
+        """Hide ``fraction`` of game ids from the group ``name`` in every scope; returns the group's slugs."""
+        if not 0.0 <= fraction <= 1.0:
+            raise UserError(f"withhold fraction must be within 0..1, got {fraction}")
+        group, slugs = withhold_group(name)
+        with self._lock:
+            self._withheld[group] = (slugs, float(fraction))
+        return slugs
+
+    def release(self, name: str | None = None) -> None:
+        """Serve withheld data again (one group, or all)."""
+        with self._lock:
+            if name is None:
+                self._withheld.clear()
+            else:
+                self._withheld.pop(withhold_group(name)[0], None)
+
+    def is_withheld(self, slug: str, game_id: object) -> bool:
+        """Whether ``game_id``'s records are currently hidden from endpoint ``slug``."""
+        with self._lock:
+            groups = list(self._withheld.items())
+        return any(slug in slugs and _unit(self.seed, "withhold", group, game_id) < fraction
+                   for group, (slugs, fraction) in groups)
+
+    def withheld_ids(self, slug: str, game_ids: Iterable[object]) -> set[object]:
+        """The subset of ``game_ids`` hidden from ``slug`` (for tests and the gap-fill audit's truth)."""
+        return {g for g in game_ids if self.is_withheld(slug, g)}
+
+    def apply_withholding(self, slug: str, data: Any, path_params: Mapping[str, str]) -> Any:
+        with self._lock:
+            active = any(slug in slugs for slugs, _ in self._withheld.values())
+        if not active:
+            return data
+        if "gameId" in path_params and self.is_withheld(slug, _as_int(path_params["gameId"])):
+            return [] if isinstance(data, list) else data
+        if isinstance(data, list):
+            return [r for r in data if not (isinstance(r, dict) and "gameId" in r
+                                            and self.is_withheld(slug, r["gameId"]))]
+        return data
+
+
+def _as_int(text: str) -> object:
+    try:
+        return int(text)
+    except ValueError:
+        return text
+
+
+# ---------------------------------------------------------------- stats
+class ServerStats:
+    """Counters of what the server served; thread-safe. ``snapshot()`` gives plain dicts."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.total = 0
+        self.by_path: Counter = Counter()
+        self.by_endpoint: Counter = Counter()
+        self.by_request: Counter = Counter()
+        self.ok_by_request: Counter = Counter()
+        self.by_status: Counter = Counter()
+        self.faults: Counter = Counter()
+
+    def record(self, path: str, template: str | None, key: str, status: int, fault: str | None) -> None:
+        with self._lock:
+            self.total += 1
+            self.by_path[path] += 1
+            self.by_endpoint[template or "?"] += 1
+            self.by_request[key] += 1
+            self.by_status[status] += 1
+            if status == 200 and fault not in ("truncate", "slow"):
+                self.ok_by_request[key] += 1
+            if fault:
+                self.faults[fault] += 1
+
+    def count(self, path: str, params: Mapping[str, str] | None = None) -> int:
+        with self._lock:
+            return self.by_request[request_key(path, dict(params or {}))]
+
+    def snapshot(self) -> dict[str, Any]:
+        with self._lock:
+            return {"total": self.total, "by_path": dict(self.by_path), "by_endpoint": dict(self.by_endpoint),
+                    "by_request": dict(self.by_request), "ok_by_request": dict(self.ok_by_request),
+                    "by_status": {str(k): v for k, v in self.by_status.items()}, "faults": dict(self.faults)}
+
+
+# ---------------------------------------------------------------- the server
+class _Handler(BaseHTTPRequestHandler):
+    server: "_Server"
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+        pass  # one line per request on stderr would drown the run's own logs
+
+    def do_GET(self) -> None:  # noqa: N802 - stdlib name
+        api: ApiServer = self.server.api
+        parts = urlsplit(self.path)
+        path = unquote(parts.path) if parts.path != "/" else "/"
+        params = dict(parse_qsl(parts.query, keep_blank_values=True))
+        key = request_key(path, params)
+        matched = match_path(path)
+        template = matched[0].path if matched else None
+        if not api.authorized(self.headers.get("Authorization")):
+            api.stats.record(path, template, key, 401, None)
+            return self._send(401, {"message": "Unauthorized"})
+        if matched is None:
+            api.stats.record(path, template, key, 404, None)
+            return self._send(404, {"message": f"Cannot GET {path}"})
+        endpoint, path_params = matched
+        fault = api.faults.decide(endpoint.slug, key)
+        if fault in ("429", "500", "503"):
+            status = int(fault)
+            api.stats.record(path, template, key, status, fault)
+            if status == 429:
+                return self._send(429, {"message": "Too Many Requests"},
+                                  {"Retry-After": f"{api.faults.retry_after:g}"})
+            return self._send(status, {"message": "Internal Server Error" if status == 500
+                                       else "Service Unavailable"})
+        try:
+            data = api.source.query(path, params)
+        except Exception as exc:  # noqa: BLE001 - every source error becomes an HTTP status
+            status = int(getattr(exc, "status", 500) or 500)
+            message = str(getattr(exc, "message", "") or exc) if status < 500 else "Internal Server Error"
+            if status >= 500:
+                event(log, "source error", level=40, path=path, error=repr(exc)[:300])
+            api.stats.record(path, template, key, status, None)
+            return self._send(status, {"message": message})
+        data = api.faults.apply_withholding(endpoint.slug, data, path_params)
+        if fault == "empty" and isinstance(data, list):
+            data = []
+        elif fault == "extra":
+            data = _with_extra_fields(data, _unit(api.faults.seed, key))
+        body = json.dumps(data, separators=(",", ":")).encode("utf-8")
+        api.stats.record(path, template, key, 200, fault)
+        if fault == "slow":
+            time.sleep(api.faults.slow_seconds)
+        if fault == "truncate":
+            return self._send_truncated(body, _unit(api.faults.seed, "truncate-style", key) < 0.5)
+        self._send_bytes(200, body)
+
+    def _send(self, status: int, doc: Any, headers: Mapping[str, str] | None = None) -> None:
+        self._send_bytes(status, json.dumps(doc).encode("utf-8"), headers)
+
+    def _send_bytes(self, status: int, body: bytes, headers: Mapping[str, str] | None = None) -> None:
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            for k, v in (headers or {}).items():
+                self.send_header(k, v)
+            self.end_headers()
+            self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError, ConnectionAbortedError):
+            self.close_connection = True  # the client gave up (timeout): nothing to do
+
+    def _send_truncated(self, body: bytes, honest_length: bool) -> None:
+        """Half a body: either a short body behind the full Content-Length (then the connection drops),
+        or a short body with a matching Content-Length (a proxy that cut it): invalid JSON either way."""
+        cut = body[: max(1, len(body) // 2)] if len(body) > 2 else b"[{"
+        try:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Length", str(len(cut) if honest_length else len(body)))
+            self.end_headers()
+            self.wfile.write(cut)
+            self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError, ConnectionAbortedError):
+            pass
+        self.close_connection = True
+
+
+def _with_extra_fields(data: Any, u: float) -> Any:
+    extra = {"simUnknownField": f"drift-{int(u * 1000)}", "simUnknownNumber": round(u, 6)}
+    if isinstance(data, list):
+        return [{**r, **extra} if isinstance(r, dict) else r for r in data]
+    if isinstance(data, dict):
+        return {**data, **extra}
+    return data
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    block_on_close = False
+    api: "ApiServer"
+
+
+class ApiServer:
+    """The CBBD-compatible server around ``source``; ``start()`` runs it on a background thread."""
+
+    def __init__(self, source: QuerySource, api_key: str, faults: FaultPlan | None = None,
+                 host: str = "127.0.0.1", port: int = 0) -> None:
+        if not api_key:
+            raise UserError("the local API server needs a key to check")
+        self.source = source
+        self._key = api_key
+        self.faults = faults or FaultPlan()
+        self.stats = ServerStats()
+        self._httpd = _Server((host, port), _Handler)
+        self._httpd.api = self
+        self._thread: threading.Thread | None = None
+
+    def __repr__(self) -> str:
+        return f"ApiServer(url={self.url!r}, key=***)"
+
+    @property
+    def api_key(self) -> str:
+        return self._key
+
+    @property
+    def url(self) -> str:
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def authorized(self, header: str | None) -> bool:
+        import hmac
+
+        if not header or not header.lower().startswith("bearer "):
+            return False
+        return hmac.compare_digest(header[7:].strip().encode(), self._key.encode())
+
+    def start(self) -> "ApiServer":
+        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.1},
+                                        name="cbbd-api-server", daemon=True)
+        self._thread.start()
+        return self
+
+    def serve_forever(self) -> None:
+        self._httpd.serve_forever(poll_interval=0.2)
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self._httpd.shutdown()
+            self._thread.join(timeout=5)
+            self._thread = None
+        self._httpd.server_close()
+
+    def __enter__(self) -> "ApiServer":
+        return self if self._thread else self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def serve_sim(season: int = 2024, size: str = "demo", seed: int = 7, api_key: str | None = None,
+              faults: FaultPlan | str | None = None, host: str = "127.0.0.1", port: int = 0,
+              seasons: list[int] | None = None) -> ApiServer:
+    """Start the simulator behind a local server; use as ``with serve_sim(...) as srv:`` or call ``.stop()``.
+
+    ``api_key`` defaults to a random token (``srv.api_key``). ``faults`` is a
+    :class:`FaultPlan` or a spec string for :meth:`FaultPlan.parse`.
+    """
+    import secrets
+
+    from ..sim import SimulatedApi
+
+    source = SimulatedApi(season=season, size=size, seed=seed, seasons=seasons)
+    plan = FaultPlan.parse(faults) if isinstance(faults, str) or faults is None else faults
+    server = ApiServer(source, api_key or f"sim-{secrets.token_urlsafe(18)}", plan, host=host, port=port)
+    return server.start()
