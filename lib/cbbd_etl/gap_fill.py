@@ -86,7 +86,7 @@ def plan_calls(units: Iterable[Unit], max_calls: int | None = None) -> tuple[lis
         members = sorted(members, key=lambda u: u.game_id)
         if spec.by_date and (len(members) > 1 or not spec.by_game):
             endpoint = get_endpoint(spec.by_date)
-            params = {"date": f"{day}T00:00:00Z"} if spec.date_param == "date" else range_params(
+            params = {"date": day} if spec.date_param == "date" else range_params(
                 endpoint, season, day, day)
             calls.append((Call.make(endpoint, params, season, date=day if spec.date_param == "date" else None,
                                     note=f"gap-fill {dataset}: {len(members)} game(s)"), members))
@@ -156,7 +156,7 @@ def describe(calls: list["Call"]) -> list[dict[str, Any]]:
 
 def run_gap_fill(ctx: "JobContext") -> dict[str, Any]:
     """The whole loop for the job's seasons; options: datasets, max_calls, dry_run, base_url, api_key,
-    recheck_days (default 7), progress."""
+    recheck_days (default 7), as_of (the date "today" is, for re-checks), progress."""
     from pyspark.sql import functions as F
 
     from .bronze.ingest import fetch_calls
@@ -166,7 +166,7 @@ def run_gap_fill(ctx: "JobContext") -> dict[str, Any]:
 
     spark, cfg, opts = ctx.spark, ctx.cfg, ctx.options
     seasons = ctx.seasons or [ctx.require_season()]
-    units, remembered = missing_units(spark, cfg, seasons, opts.get("datasets"))
+    units, remembered = missing_units(spark, cfg, seasons, opts.get("datasets"), now=opts.get("as_of"))
     calls, deferred = plan_calls(units, opts.get("max_calls"))
     report: dict[str, Any] = {"seasons": seasons, "missing_units": len(units) + remembered,
                               "remembered_empty": remembered, "units": summarize_units(units),

@@ -151,6 +151,17 @@ def quarantine_rows_for_files(
     return quarantine_frame(spark, rows, target_table, run_id)
 
 
+def _request_params(manifest: dict[str, Any]) -> dict[str, Any]:
+    """Query parameters plus the path's own (``/lineups/game/{gameId}`` → ``gameId``): the request's context."""
+    from ..api.endpoints import match_path
+
+    params = dict(manifest.get("params") or {})
+    matched = match_path(manifest.get("path") or "")
+    if matched:
+        params.update(matched[1])
+    return params
+
+
 def manifest_to_file(manifest: dict[str, Any], uri: str) -> BronzeFile:
     return BronzeFile(
         uri=uri,
@@ -159,5 +170,5 @@ def manifest_to_file(manifest: dict[str, Any], uri: str) -> BronzeFile:
         record_count=int(manifest.get("record_count") or 0),
         sha256=manifest.get("sha256"),
         season=manifest.get("season"),
-        params=json.dumps(manifest.get("params") or {}, sort_keys=True),
+        params=json.dumps(_request_params(manifest), sort_keys=True),
     )

@@ -1,0 +1,88 @@
+"""Gap-fill end to end: a server that withholds data → audit names exactly those games → one gap-fill
+run closes every gap with no more calls than missing units → a second run makes 0 calls and changes nothing."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from cbbd_etl.api.server import serve_sim
+from cbbd_etl.bronze.ingest import ingest_endpoints
+from cbbd_etl.gap_fill import Unit, plan_calls
+from cbbd_etl.iceberg import snapshot_ids
+from cbbd_etl.runner import make_context, run_job
+from cbbd_etl.sim import simulate_season
+
+pytestmark = pytest.mark.spark
+
+SEASON, SIZE, SEED = 2024, "tiny", 11
+ENDPOINTS = ["games", "games_teams", "games_players", "plays_date", "substitutions_team", "lineups_game", "lines"]
+SILVER_JOBS = ["silver_games", "silver_team_game_stats", "silver_player_game_stats", "silver_plays",
+               "silver_rotations", "silver_game_context"]
+WITHHELD = {"plays": ("plays_date", 0.15), "box_scores": ("games_teams", 0.10), "lineups": ("lineups_game", 0.10)}
+DATASETS_OF = {"plays": ["plays"], "box_scores": ["team_box_scores", "player_box_scores"], "lineups": ["lineups"]}
+
+
+def test_plan_never_costs_more_calls_than_units() -> None:
+    units = [Unit("plays", 2024, g, "2024-01-10") for g in (1, 2, 3)] + [Unit("plays", 2024, 4, "2024-01-11"),
+             Unit("lineups", 2024, 5, "2024-01-10"), Unit("lineups", 2024, 6, "2024-01-10"),
+             Unit("team_box_scores", 2024, 7, "2024-01-12")]
+    calls, deferred = plan_calls(units)
+    assert [c.slug for c in calls] == ["lineups_game", "lineups_game", "plays_date", "plays_game", "games_teams"]
+    assert not deferred and len(calls) <= len(units)
+    capped, left = plan_calls(units, max_calls=2)
+    assert len(capped) == 2 and {u.game_id for u in left} == {1, 2, 3, 4, 7}
+
+
+def _audit(spark, cfg) -> dict[str, list[int]]:
+    run_job(make_context("audit_completeness", cfg, spark=spark, season=SEASON))
+    rows = spark.table(cfg.table("meta.completeness")).where(f"season = {SEASON} AND final_games IS NOT NULL")
+    return {r["dataset"]: list(r["missing_game_ids"] or []) for r in rows.collect()}
+
+
+def test_withheld_games_are_found_filled_once_and_never_asked_again(spark, lake) -> None:
+    sim = simulate_season(SEASON, SIZE, SEED)
+    final_ids = sorted(g["id"] for g in sim.records("games") if g["status"] == "final")
+    with serve_sim(season=SEASON, size=SIZE, seed=SEED) as server:
+        for name, (_, fraction) in WITHHELD.items():
+            server.faults.withhold(name, fraction)
+        expected = {name: sorted(server.faults.withheld_ids(slug, final_ids)) for name, (slug, _) in WITHHELD.items()}
+        assert all(expected.values()), expected     # the seed withholds something from every group
+        summary = ingest_endpoints(lake, [SEASON], ENDPOINTS, base_url=server.url, api_key=server.api_key,
+                                   progress=False)
+        assert not summary.failures
+        for job in SILVER_JOBS:
+            assert run_job(make_context(job, lake, spark=spark, season=SEASON))["reconciled"]
+
+        missing = _audit(spark, lake)
+        for name, datasets in DATASETS_OF.items():
+            for d in datasets:
+                assert missing[d] == expected[name], d
+        assert missing["substitutions"] == []
+        # Books did not post lines for every game: those gaps are real, the API will answer them empty.
+        lines_gaps = len(missing["lines"])
+        units = sum(len(v) for v in missing.values())
+
+        server.faults.release()
+        options = {"base_url": server.url, "api_key": server.api_key}
+        first = run_job(make_context("gap_fill", lake, spark=spark, season=SEASON, options=options))
+        assert first["missing_units"] == units, first
+        assert 0 < first["calls"] <= units, first
+        assert first["filled_units"] == units - lines_gaps and first["empty_units"] == lines_gaps, first
+        assert first["reconciled"], first
+        after = _audit(spark, lake)
+        assert all(after[d] == [] for d in after if d != "lines"), after
+        assert after["lines"] == missing["lines"]
+
+        tables = [lake.table(t) for t in ("silver.plays", "silver.team_game_stats", "silver.player_game_stats",
+                                           "silver.game_lineups", "silver.game_lines", "meta.gap_fill_log")]
+        snaps = {t: snapshot_ids(spark, t) for t in tables}
+        second = run_job(make_context("gap_fill", lake, spark=spark, season=SEASON, options=options))
+        assert second["calls"] == 0, second
+        assert second["remembered_empty"] == lines_gaps and second["missing_units"] == lines_gaps
+        assert {t: snapshot_ids(spark, t) for t in tables} == snaps
+        # After the re-check period (7 days by default) the API is asked again about the games it lacked.
+        later = run_job(make_context("gap_fill", lake, spark=spark, season=SEASON,
+                                     options={**options, "dry_run": True,
+                                              "as_of": dt.date.today() + dt.timedelta(days=8)}))
+        assert later["remembered_empty"] == 0 and 0 < later["planned_calls"] <= lines_gaps
