@@ -75,3 +75,9 @@ def test_cli_lists_exactly_the_registry() -> None:
     out = subprocess.run([sys.executable, "-m", "cbbd_etl", "jobs", "--json"], capture_output=True, text=True,
                          check=True, cwd=REPO)
     assert [j["name"] for j in json.loads(out.stdout)] == [j.name for j in JOBS]
+
+
+def test_readme_lists_every_job() -> None:
+    text = (REPO / "README.md").read_text()
+    for job in JOBS:
+        assert f"| `{job.name}` |" in text, f"README.md job table lacks {job.name}"

@@ -47,6 +47,13 @@ def register(sub: Any) -> None:
     _common(b)
     b.set_defaults(handler=_cmd_ingest, ingest_mode="backfill")
 
+    pb = modes.add_parser("plays-backfill", help="play-by-play for many seasons: games, then one call per game day "
+                                                 "(resumable; empty days recorded, not retried)")
+    pb.add_argument("--seasons", required=True, help="e.g. 2015-2024")
+    pb.add_argument("--load", action="store_true", help="then MERGE each season into silver.plays")
+    _common(pb)
+    pb.set_defaults(handler=_cmd_ingest, ingest_mode="backfill", plays_only=True)
+
     inc = modes.add_parser("incremental", help="re-fetch the last days (stats get corrected) and what is new")
     inc.add_argument("--window-days", type=int, default=7)
     inc.add_argument("--season", default=None, help="default: the season of --as-of")
@@ -74,6 +81,10 @@ def _cmd_ingest(args: argparse.Namespace, cfg: Config) -> int:
     if args.max_calls is not None and args.max_calls < 0:
         raise UserError(f"--max-calls must be >= 0, got {args.max_calls}")
     endpoints = [args.endpoints] if args.endpoints else None
+    if getattr(args, "plays_only", False):
+        if args.endpoints:
+            raise UserError("plays-backfill fetches games and plays_date; use `ingest backfill --endpoints` instead")
+        endpoints = ["games,plays_date"]
     as_of: dt.date | None = None
     if args.ingest_mode == "backfill":
         seasons = parse_seasons(args.seasons, cfg.seasons.first, cfg.seasons.last)
@@ -110,6 +121,13 @@ def _cmd_ingest(args: argparse.Namespace, cfg: Config) -> int:
               "continuation call")
         return 0
     print(json.dumps(doc, indent=2, default=str))
+    if getattr(args, "load", False) and not summary.failures and not summary.budget_exhausted:
+        from ..runner import make_context, run_job
+
+        for s in seasons:
+            report = run_job(make_context("silver_plays", cfg, season=s))
+            print(json.dumps({k: report.get(k) for k in ("job", "season", "bronze_records", "inserted", "updated",
+                                                         "quarantined", "reconciled")}, default=str))
     if summary.budget_exhausted:
         print(f"cbbd-etl: {summary.message}; {summary.not_fetched} planned requests were not fetched. "
               "Run the same command again when the budget allows.", file=sys.stderr)

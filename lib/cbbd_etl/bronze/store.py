@@ -116,6 +116,8 @@ class LocalStore(BronzeStore):
         return self._path(key).is_file()
 
     def list(self, prefix: str) -> list[str]:
+        if not self.root.is_dir():
+            return []
         base = self._path(prefix.rstrip("/")) if prefix.strip("/") else self.root
         if base.is_file():
             return [prefix]

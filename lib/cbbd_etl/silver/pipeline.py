@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
 from ..bronze_access import bronze_files
-from ..iceberg import append_rows, merge_upsert
+from ..iceberg import append_rows, ensure_table, merge_upsert
 from ..tables import META_QUARANTINE, TableSpec
 from .bronze_reader import MALFORMED_FILE, NULL_RECORD, check_files, quarantine_rows_for_files, read_json_records
 from .common import standard_rules
@@ -72,6 +72,7 @@ def run_silver(ctx: "JobContext", source: SilverSource, season: int | None = Non
         report.update({"inserted": 0, "updated": 0, "unchanged": 0, "duplicates": 0, "quarantined": quarantined,
                        "committed": False, "reconciled": bronze_records == quarantined})
         mark_processed(spark, cfg, source.table.name, files, outcomes, ctx.run_id)
+        ensure_table(spark, cfg, source.table)   # an empty table is still a table users can query
         return report
 
     raw = read_json_records(spark, checked.good, source.api_schema, response=source.response,
