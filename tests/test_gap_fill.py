@@ -3,6 +3,7 @@ run closes every gap with no more calls than missing units → a second run make
 from __future__ import annotations
 
 import datetime as dt
+import os
 
 import pytest
 
@@ -15,7 +16,8 @@ from cbbd_etl.sim import simulate_season
 
 pytestmark = pytest.mark.spark
 
-SEASON, SIZE, SEED = 2024, "tiny", 11
+SEASON, SEED = 2024, 11
+SIZE = os.environ.get("CBBD_TEST_SEASON_SIZE", "tiny")   # "demo" for the full demonstration
 ENDPOINTS = ["games", "games_teams", "games_players", "plays_date", "substitutions_team", "lineups_game", "lines"]
 SILVER_JOBS = ["silver_games", "silver_team_game_stats", "silver_player_game_stats", "silver_plays",
                "silver_rotations", "silver_game_context"]
@@ -66,6 +68,8 @@ def test_withheld_games_are_found_filled_once_and_never_asked_again(spark, lake)
         server.faults.release()
         options = {"base_url": server.url, "api_key": server.api_key}
         first = run_job(make_context("gap_fill", lake, spark=spark, season=SEASON, options=options))
+        print("gap-fill first run:", {k: first.get(k) for k in ("missing_units", "units", "planned_calls", "calls",
+                                                              "filled_units", "empty_units", "seconds")})
         assert first["missing_units"] == units, first
         assert 0 < first["calls"] <= units, first
         assert first["filled_units"] == units - lines_gaps and first["empty_units"] == lines_gaps, first
@@ -78,6 +82,7 @@ def test_withheld_games_are_found_filled_once_and_never_asked_again(spark, lake)
                                            "silver.game_lineups", "silver.game_lines", "meta.gap_fill_log")]
         snaps = {t: snapshot_ids(spark, t) for t in tables}
         second = run_job(make_context("gap_fill", lake, spark=spark, season=SEASON, options=options))
+        print("gap-fill second run:", {k: second.get(k) for k in ("missing_units", "remembered_empty", "calls")})
         assert second["calls"] == 0, second
         assert second["remembered_empty"] == lines_gaps and second["missing_units"] == lines_gaps
         assert {t: snapshot_ids(spark, t) for t in tables} == snaps

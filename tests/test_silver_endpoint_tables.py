@@ -102,3 +102,31 @@ def test_game_lineups_take_game_id_from_the_request_path(spark, lake) -> None:
     src, raw = _raw(spark, lake, "silver.game_lineups")
     row = src.transform(raw).first()
     assert (row["game_id"], row["team_id"], row["id_hash"], row["season"]) == (77, 5, "abc", 2024)
+
+
+def test_team_box_score_flattens_team_and_opponent_sides(spark, lake) -> None:
+    from cbbd_etl.silver import team_game_stats
+
+    def side(fgm: int, fga: int, pts: int) -> dict:
+        return {"fieldGoals": {"made": fgm, "attempted": fga, "pct": 100.0 * fgm / fga},
+                "threePointFieldGoals": {"made": 5, "attempted": 15, "pct": 33.3},
+                "freeThrows": {"made": 10, "attempted": 14, "pct": 71.4},
+                "rebounds": {"offensive": 9, "defensive": 22, "total": 31}, "turnovers": {"total": 12, "teamTotal": 1},
+                "points": {"total": pts, "byPeriod": [pts // 2, pts - pts // 2]}}
+
+    rec = {"gameId": 11, "season": 2024, "seasonType": "regular", "startDate": "2024-01-10T01:00:00.000Z",
+           "teamId": 5, "opponentId": 6, "isHome": True, "neutralSite": False, "gameMinutes": 45,
+           "teamStats": side(26, 60, 72), "opponentStats": side(24, 58, 66)}
+    write_response(lake.bronze.root, "games_teams", 2024, [rec], name="t1")
+    src = team_game_stats.source()
+    raw = read_json_records(spark, bronze_files(lake, "games_teams", 2024)[0], src.api_schema,
+                            known_keys=src.api_columns)
+    out = src.transform(raw).select("game_id", "team_id", "opponent_id", "is_home", "game_minutes", "team_fg_made",
+                                    "team_fg_att", "team_points", "team_points_by_period", "opp_fg_made",
+                                    "opp_points", "opp_oreb", "game_date")
+    expected = spark.createDataFrame(
+        [(11, 5, 6, True, 45.0, 26, 60, 72, [36, 36], 24, 66, 9, dt.date(2024, 1, 9))],
+        "game_id BIGINT, team_id BIGINT, opponent_id BIGINT, is_home BOOLEAN, game_minutes DOUBLE, "
+        "team_fg_made INT, team_fg_att INT, team_points INT, team_points_by_period ARRAY<INT>, opp_fg_made INT, "
+        "opp_points INT, opp_oreb INT, game_date DATE")
+    assert_df_equality(out, expected, ignore_nullable=True)
