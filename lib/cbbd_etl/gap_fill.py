@@ -68,7 +68,14 @@ class Unit:
 
 
 def plan_calls(units: Iterable[Unit], max_calls: int | None = None) -> tuple[list["Call"], list[Unit]]:
-    """The cheapest calls that cover ``units``; returns (calls, units left out by ``max_calls``).
+    """The cheapest calls that cover ``units``; returns (calls, units left out by ``max_calls``)."""
+    planned, deferred = plan_call_units(units, max_calls)
+    return [c for c, _ in planned], deferred
+
+
+def plan_call_units(units: Iterable[Unit], max_calls: int | None = None
+                    ) -> tuple[list[tuple["Call", list[Unit]]], list[Unit]]:
+    """Each planned call with the units it answers, and the units left out by ``max_calls``.
 
     Per dataset and date: a date-scoped call when the endpoint has one and it
     saves calls (two or more games missing that day, or no per-game
@@ -95,9 +102,8 @@ def plan_calls(units: Iterable[Unit], max_calls: int | None = None) -> tuple[lis
             for u in members:
                 calls.append((Call.make(endpoint, {"gameId": u.game_id}, season, note=f"gap-fill {dataset}"), [u]))
     if max_calls is not None and len(calls) > max_calls:
-        kept, dropped = calls[:max_calls], calls[max_calls:]
-        return [c for c, _ in kept], [u for _, us in dropped for u in us]
-    return [c for c, _ in calls], []
+        return calls[:max_calls], [u for _, us in calls[max_calls:] for u in us]
+    return calls, []
 
 
 def missing_units(spark: "SparkSession", cfg: "Config", seasons: list[int], datasets: Iterable[str] | None = None,
@@ -167,7 +173,8 @@ def run_gap_fill(ctx: "JobContext") -> dict[str, Any]:
     spark, cfg, opts = ctx.spark, ctx.cfg, ctx.options
     seasons = ctx.seasons or [ctx.require_season()]
     units, remembered = missing_units(spark, cfg, seasons, opts.get("datasets"), now=opts.get("as_of"))
-    calls, deferred = plan_calls(units, opts.get("max_calls"))
+    planned, deferred = plan_call_units(units, opts.get("max_calls"))
+    calls = [c for c, _ in planned]
     report: dict[str, Any] = {"seasons": seasons, "missing_units": len(units) + remembered,
                               "remembered_empty": remembered, "units": summarize_units(units),
                               "planned_calls": len(calls), "deferred_units": len(deferred)}
@@ -179,7 +186,7 @@ def run_gap_fill(ctx: "JobContext") -> dict[str, Any]:
     report["ingest"] = {k: v for k, v in summary.to_dict().items()
                         if k in ("calls", "records", "retries", "failures", "dead_letters", "budget_exhausted")}
     report["calls"] = summary.calls
-    asked_units = [u for u in units if u not in set(deferred)]
+    asked_units = [u for _, us in planned for u in us]
     loads = []
     for job in sorted({GAP_DATASETS[u.dataset].silver_job for u in asked_units}):
         for season in sorted({u.season for u in asked_units if GAP_DATASETS[u.dataset].silver_job == job}):
@@ -191,9 +198,7 @@ def run_gap_fill(ctx: "JobContext") -> dict[str, Any]:
     still_keys = {(u.dataset, u.game_id) for u in still}
     # A unit whose call failed is not "empty": only answered requests (a manifest exists) count as answers.
     store = BronzeStore.for_root(cfg.bronze.root, region=cfg.aws.region)
-    answered = {c.request_hash for c in calls if store.exists(c.manifest_key)}
-    by_unit = _call_of_units(calls, asked_units)
-    logged = [u for u in asked_units if by_unit[u] in answered]
+    logged = [u for c, us in planned if store.exists(c.manifest_key) for u in us]
     ident = ensure_table(spark, cfg, META_GAP_FILL_LOG)
     previous = {(r["dataset"], r["game_id"]): r["attempts"] or 0 for r in
                 spark.table(ident).select("dataset", "game_id", "attempts").collect()}
@@ -205,21 +210,3 @@ def run_gap_fill(ctx: "JobContext") -> dict[str, Any]:
                    "unanswered_units": len(asked_units) - len(logged)})
     report["reconciled"] = all(x["reconciled"] for x in loads) and not summary.failures
     return report
-
-
-def _call_of_units(calls: list["Call"], units: list[Unit]) -> dict[Unit, str]:
-    """Which call's request answers each unit (recomputed from the same deterministic plan)."""
-    out: dict[Unit, str] = {}
-    for u in units:
-        c, _ = plan_calls([u])
-        single = c[0]
-        out[u] = single.request_hash
-    # Grouped calls (several games of one date) answer every unit of that (dataset, date): map them too.
-    grouped = {(c.slug, c.date or dict(c.params).get("startDateRange", "")[:10]): c.request_hash for c in calls}
-    for u in units:
-        spec = GAP_DATASETS[u.dataset]
-        if spec.by_date:
-            key = (spec.by_date, u.utc_date)
-            if key in grouped:
-                out[u] = grouped[key]
-    return out
