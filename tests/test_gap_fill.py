@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import os
 
+from pathlib import Path
+
 import pytest
 
 from cbbd_etl.api.server import serve_sim
@@ -40,8 +42,10 @@ def test_plan_never_costs_more_calls_than_units() -> None:
     assert len(capped) == 2 and {u.game_id for u in left} == {1, 2, 3, 4, 7}
 
 
-def _audit(spark, cfg) -> dict[str, list[int]]:
-    run_job(make_context("audit_completeness", cfg, spark=spark, season=SEASON))
+def _audit(spark, cfg, label: str) -> dict[str, list[int]]:
+    report = run_job(make_context("audit_completeness", cfg, spark=spark, season=SEASON,
+                                  options={"report_name": f"completeness-{label}"}))
+    assert Path(report["heatmap"]).read_bytes()[:4] == b"\x89PNG" and report["consistent"], report
     rows = spark.table(cfg.table("meta.completeness")).where(f"season = {SEASON} AND final_games IS NOT NULL")
     return {r["dataset"]: list(r["missing_game_ids"] or []) for r in rows.collect()}
 
@@ -61,7 +65,7 @@ def test_withheld_games_are_found_filled_once_and_never_asked_again(spark, lake)
         for job in SILVER_JOBS:
             assert run_job(make_context(job, lake, spark=spark, season=SEASON))["reconciled"]
 
-        missing = _audit(spark, lake)
+        missing = _audit(spark, lake, "before")
         for name, datasets in DATASETS_OF.items():
             for d in datasets:
                 assert missing[d] == expected[name], d
@@ -79,7 +83,11 @@ def test_withheld_games_are_found_filled_once_and_never_asked_again(spark, lake)
         assert 0 < first["calls"] <= units, first
         assert first["filled_units"] == units - lines_gaps and first["empty_units"] == lines_gaps, first
         assert first["reconciled"], first
-        after = _audit(spark, lake)
+        after = _audit(spark, lake, "after")
+        before_md = (Path(lake.bronze.root).parent / "reports" / "completeness-before.md").read_text()
+        after_md = (Path(lake.bronze.root).parent / "reports" / "completeness-after.md").read_text()
+        assert "## Missing games" in before_md and "plays:" in before_md
+        assert "plays:" not in after_md and "| 100.0 | 100.0 | 100.0 | 100.0 | 100.0 |" in after_md
         assert all(after[d] == [] for d in after if d != "lines"), after
         assert after["lines"] == missing["lines"]
 
