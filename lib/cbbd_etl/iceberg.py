@@ -142,21 +142,20 @@ def merge_upsert(
         result.source_rows = src.count()
         if result.source_rows == 0:
             return result
-        deduped = dedupe_latest(src, spec.keys).cache()
-        n_unique = deduped.count()
-        result.duplicates = result.source_rows - n_unique
         target = spark.table(ident)
         if prune:
             for col, values in prune.items():
                 target = target.where(F.col(col).isin(list(values)))
-        classified = changed_rows(deduped, target, spec.keys)
-        delta = classified.where(F.col("_change").isin("new", "changed")).cache()
+        # Classified once and cached: the counts and the MERGE source both come from this one join.
+        classified = changed_rows(dedupe_latest(src, spec.keys), target, spec.keys).cache()
         counts = {r["_change"]: int(r["n"]) for r in
                   classified.groupBy("_change").agg(F.count("*").alias("n")).collect()}
+        result.duplicates = result.source_rows - sum(counts.values())
         result.inserted = counts.get("new", 0)
         result.updated = counts.get("changed", 0)
         result.unchanged = counts.get("unchanged", 0)
         result.duplicates += counts.get("stale", 0)   # an older copy of a key: superseded, like a duplicate
+        delta = classified.where(F.col("_change").isin("new", "changed"))
         if result.inserted + result.updated:
             view = f"_merge_src_{spec.short_name}"
             delta.drop("_change").createOrReplaceTempView(view)
@@ -171,8 +170,7 @@ def merge_upsert(
             )
             spark.catalog.dropTempView(view)
             result.committed = True
-        delta.unpersist()
-        deduped.unpersist()
+        classified.unpersist()
     finally:
         src.unpersist()
     event(log, "merge", **result.to_dict())
