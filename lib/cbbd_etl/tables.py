@@ -8,99 +8,7 @@ docs. Pure Python: importable without Spark (Terraform/docs generators).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
-LINEAGE_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("_ingested_at", "TIMESTAMP"),
-    ("_source_file", "STRING"),
-    ("_run_id", "STRING"),
-    ("_row_hash", "STRING"),
-)
-
-
-@dataclass(frozen=True)
-class Column:
-    name: str
-    type: str               # Spark SQL type, e.g. BIGINT, ARRAY<INT>
-    nullable: bool = True
-    doc: str = ""
-
-
-@dataclass(frozen=True)
-class TableSpec:
-    name: str                              # logical "silver.games"
-    columns: tuple[Column, ...]
-    keys: tuple[str, ...]                  # natural key (MERGE ON)
-    partition_by: tuple[str, ...] = ()     # Iceberg transforms allowed, e.g. "months(game_date)"
-    comment: str = ""
-    merge_on_read: bool = False            # big facts: cheap upserts, compacted by maintenance
-    lineage: bool = True
-
-    @property
-    def layer(self) -> str:
-        return self.name.split(".", 1)[0]
-
-    @property
-    def short_name(self) -> str:
-        return self.name.split(".", 1)[1]
-
-    @property
-    def data_columns(self) -> list[str]:
-        return [c.name for c in self.columns]
-
-    @property
-    def all_columns(self) -> list[tuple[str, str]]:
-        cols = [(c.name, c.type) for c in self.columns]
-        if self.lineage:
-            cols += list(LINEAGE_COLUMNS)
-        return cols
-
-    def ddl_columns(self) -> str:
-        not_null = {c.name for c in self.columns if not c.nullable}
-        return ", ".join(f"{n} {t}{' NOT NULL' if n in not_null else ''}" for n, t in self.all_columns)
-
-    def properties(self) -> dict[str, str]:
-        props = {
-            "format-version": "2",
-            "write.parquet.compression-codec": "zstd",
-            "write.metadata.delete-after-commit.enabled": "true",
-            "write.metadata.previous-versions-max": "20",
-        }
-        mode = "merge-on-read" if self.merge_on_read else "copy-on-write"
-        props.update({"write.merge.mode": mode, "write.update.mode": mode, "write.delete.mode": mode})
-        return props
-
-    def __post_init__(self) -> None:
-        names = self.data_columns
-        if len(set(names)) != len(names):
-            raise ValueError(f"{self.name}: duplicate column names")
-        for key in self.keys:
-            if key not in names:
-                raise ValueError(f"{self.name}: key {key!r} is not a column")
-
-
-def _cols(spec: str) -> tuple[Column, ...]:
-    """Parse ``"name TYPE, name TYPE NOT NULL"`` lists (compact declarations)."""
-    out = []
-    depth, cur = 0, ""
-    parts = []
-    for ch in spec:
-        depth += ch == "<"
-        depth -= ch == ">"
-        if ch == "," and depth == 0:
-            parts.append(cur)
-            cur = ""
-        else:
-            cur += ch
-    parts.append(cur)
-    for part in parts:
-        words = part.split()
-        if not words:
-            continue
-        nullable = not (len(words) >= 3 and words[-2].upper() == "NOT" and words[-1].upper() == "NULL")
-        typ = " ".join(words[1:-2] if not nullable else words[1:])
-        out.append(Column(words[0], typ.upper(), nullable))
-    return tuple(out)
+from .table_spec import LINEAGE_COLUMNS, Column, TableSpec, _cols, cols  # noqa: F401  (re-exported)
 
 
 _BOX_STATS = """
@@ -235,8 +143,10 @@ CURATED_TABLES: tuple[TableSpec, ...] = (SILVER_GAMES, SILVER_TEAM_GAME_STATS, G
 def all_tables() -> tuple[TableSpec, ...]:
     """Every declared table: the curated ones above plus one per API model (silver.endpoint_tables)."""
     from .silver.endpoint_tables import ENDPOINT_TABLES
+    from .specs import gold_analytics, gold_ratings
 
-    return CURATED_TABLES + tuple(t.spec for t in ENDPOINT_TABLES)
+    return (CURATED_TABLES + tuple(t.spec for t in ENDPOINT_TABLES) + gold_ratings.TABLES
+            + gold_analytics.TABLES)
 
 
 def get_table(name: str) -> TableSpec:
