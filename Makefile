@@ -10,11 +10,13 @@ SEASON ?= 2024
 SIZE ?= demo
 ARGS ?=
 
-.PHONY: help install demo test test-fast job local-job jobs tables sdk-venv wheel fmt-check clean clean-lake
+.PHONY: help install nginx demo test test-fast coverage job local-job jobs tables sql sdk-venv wheel fmt-check clean clean-lake
 
 help:
 	@echo "make demo        simulated season -> local CBBD server -> bronze -> silver -> gold, printed"
-	@echo "make test        install everything and run the test suite"
+	@echo "make test        install everything and run the test suite with coverage of lib/"
+	@echo "make test-fast   the suite without slow tests (ARGS=\"-m unit\" for pure-Python tests only)"
+	@echo "make coverage    the suite with missing lines per file and htmlcov/"
 	@echo "make job JOB=..  run one registered job on local PySpark (SEASON=, ARGS=)"
 	@echo "make local-job   the same job inside the Glue 5 image (needs a Docker engine)"
 	@echo "make jobs        list the job registry"
@@ -35,14 +37,39 @@ $(SDK_VENV)/.installed:
 
 sdk-venv: $(SDK_VENV)/.installed
 
+# nginx (Debian nginx-light: it has gzip_static) for tests/test_nginx_ingest.py. Installed where apt exists
+# and we are root; `apt-get update` only when apt does not know the package (or its cached .deb is gone).
+# Elsewhere nothing happens and those tests skip, saying why.
+NGINX_APT = DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null 2>&1
+nginx:
+	@if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ] && [ "$$(id -u)" = 0 ] \
+		&& command -v apt-get >/dev/null 2>&1; then \
+		{ apt-cache show nginx-light >/dev/null 2>&1 && $(NGINX_APT); } \
+		|| { apt-get update -qq >/dev/null 2>&1 && $(NGINX_APT); } \
+		|| echo "make nginx: could not install nginx-light; the nginx tests will skip" >&2; \
+	fi
+
 demo: $(STAMP)
 	$(PY) -m cbbd_etl demo --size $(SIZE) --season $(SEASON) $(ARGS)
 
-test: $(STAMP) $(SDK_VENV)/.installed
-	CBBD_SDK_PYTHON=$(abspath $(SDK_VENV))/bin/python $(PY) -m pytest $(ARGS)
+# The whole suite with line coverage of the library (cbbd_etl, including jobs/ and the Python that
+# Spark jobs run in the driver); no threshold yet. Ends with one "coverage total" line.
+COV := --cov=cbbd_etl --cov-report=term
+COV_TOTAL = echo "coverage total (lib/cbbd_etl + jobs/, lines): $$($(PY) -m coverage report --format=total)%"
 
-test-fast: $(STAMP)
+test: $(STAMP) $(SDK_VENV)/.installed nginx
+	@CBBD_SDK_PYTHON=$(abspath $(SDK_VENV))/bin/python $(PY) -m pytest $(COV) $(ARGS); rc=$$?; \
+		$(COV_TOTAL); exit $$rc
+
+# The quick loop: everything but @pytest.mark.slow, no coverage. `make test-fast ARGS="-m unit"` for pure-Python only.
+test-fast: $(STAMP) nginx
 	$(PY) -m pytest -m "not slow" $(ARGS)
+
+# Coverage with the missing lines per file and an HTML report in htmlcov/.
+coverage: $(STAMP) $(SDK_VENV)/.installed nginx
+	@CBBD_SDK_PYTHON=$(abspath $(SDK_VENV))/bin/python $(PY) -m pytest --cov=cbbd_etl \
+		--cov-report=term-missing:skip-covered --cov-report=html $(ARGS); rc=$$?; \
+		$(COV_TOTAL); exit $$rc
 
 job: $(STAMP)
 	$(PY) -m cbbd_etl run $(JOB) --season $(SEASON) $(ARGS)
@@ -52,6 +79,11 @@ jobs: $(STAMP)
 
 tables: $(STAMP)
 	$(PY) -m cbbd_etl tables
+
+# Ask the local lake a question; the analyst views (resources/views) are there by name.
+Q ?= SELECT * FROM data_freshness
+sql: $(STAMP)
+	$(PY) -m cbbd_etl sql "$(Q)" $(ARGS)
 
 # Runs the same job inside public.ecr.aws/glue/aws-glue-libs:5 (see docker-compose.yml).
 local-job: $(STAMP)

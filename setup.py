@@ -14,13 +14,17 @@ LOCAL = [
     "pyiceberg[pyarrow]==0.12.*",
     "boto3>=1.34",
     "matplotlib>=3.8",
+    "sqlglot>=25",          # analyst views: Trino -> Spark SQL, declared-column checks (cbbd_etl.gold.views)
 ]
 TEST = [
     "pytest>=8",
     "pytest-timeout>=2.3",
     "chispa>=0.10",
-    "moto[s3,ssm,secretsmanager,dynamodb]>=5",
+    "moto[s3,ssm,secretsmanager,dynamodb,glue]>=5",
     "python-hcl2>=4.3",
+    "hypothesis>=6.100",
+    "pytest-cov>=5",
+    "import-linter>=2.1",   # tests/test_layering.py: the declaration layer and no import cycles
 ]
 
 setup(
@@ -30,7 +34,7 @@ setup(
     python_requires=">=3.10",
     package_dir={"": "lib", "cbbd_etl.jobs": "jobs"},
     packages=find_packages("lib") + ["cbbd_etl.jobs"],
-    package_data={"cbbd_etl": ["*.yaml", "resources/*"]},
+    package_data={"cbbd_etl": ["*.yaml", "resources/*", "resources/*/*"]},
     include_package_data=True,
     install_requires=["PyYAML>=6", "requests>=2.31"],
     extras_require={"local": LOCAL, "test": TEST},

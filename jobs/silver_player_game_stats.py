@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from cbbd_etl.runner import JobContext
-from cbbd_etl.silver.endpoint_tables import run_endpoint_tables
+from cbbd_etl.silver.endpoint_transform import run_endpoint_tables
 
 
 def run(ctx: JobContext) -> dict[str, Any]:

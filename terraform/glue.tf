@@ -1,6 +1,7 @@
-# Glue jobs, workflows and triggers, all derived from var.glue_jobs (the
-# job registry). Nothing here names a job: adding one to
-# lib/cbbd_etl/registry.py and regenerating jobs.auto.tfvars.json is enough.
+# Glue jobs, derived from var.glue_jobs (the job registry); the workflows and
+# their triggers are in workflows.tf (var.glue_workflows, the workflow DAGs).
+# Nothing here names a job: adding one to lib/cbbd_etl/registry.py and
+# regenerating jobs.auto.tfvars.json is enough.
 
 locals {
   # One Spark catalog over the Glue Data Catalog, the same properties
@@ -33,20 +34,6 @@ locals {
   }
 
   is_shell = { for name, job in var.glue_jobs : name => job.command == "pythonshell" }
-
-  # Workflows that have jobs; registry.WORKFLOWS may name more (a Glue
-  # workflow needs at least one job for its start trigger).
-  workflows = toset([for job in values(var.glue_jobs) : job.workflow])
-
-  # The start trigger of a workflow runs its jobs that wait for nothing.
-  workflow_roots = {
-    for wf in local.workflows : wf => sort([
-      for name, job in var.glue_jobs : name if job.workflow == wf && length(job.upstream) == 0
-    ])
-  }
-
-  # Every other job starts when all of its upstream jobs have succeeded.
-  dependent_jobs = { for name, job in var.glue_jobs : name => job if length(job.upstream) > 0 }
 }
 
 # Terraform owns the databases so the Glue role needs no glue:CreateDatabase.
@@ -108,7 +95,6 @@ resource "aws_glue_job" "job" {
     each.value.default_arguments,
     local.common_arguments,
     local.is_shell[each.key] ? {} : local.spark_arguments,
-    contains(each.value.parameters, "season") ? { "--season" = tostring(var.current_season) } : {},
   )
 
   tags = {
@@ -129,77 +115,4 @@ resource "aws_glue_job" "job" {
   }
 
   depends_on = [aws_glue_catalog_database.layer]
-}
-
-resource "aws_glue_workflow" "workflow" {
-  for_each = local.workflows
-
-  name                = "${local.prefix}-${each.key}"
-  description         = "cbbd_etl ${each.key} workflow: jobs and order from the job registry."
-  max_concurrent_runs = 1
-  default_run_properties = {
-    season = tostring(var.current_season)
-  }
-}
-
-resource "aws_glue_trigger" "start" {
-  for_each = local.workflows
-
-  name          = "${local.prefix}-${each.key}-start"
-  description   = "Starts the ${each.key} workflow on its schedule."
-  workflow_name = aws_glue_workflow.workflow[each.key].name
-  type          = "SCHEDULED"
-  schedule      = try(var.workflow_schedules[each.key].schedule, null)
-  enabled       = try(var.workflow_schedules[each.key].enabled, false)
-
-  dynamic "actions" {
-    for_each = local.workflow_roots[each.key]
-    content {
-      job_name = aws_glue_job.job[actions.value].name
-    }
-  }
-
-  lifecycle {
-    precondition {
-      condition     = contains(keys(var.workflow_schedules), each.key)
-      error_message = "Workflow ${each.key} has no entry in var.workflow_schedules."
-    }
-    precondition {
-      condition     = length(local.workflow_roots[each.key]) > 0
-      error_message = "Workflow ${each.key} has no job without upstream jobs (a cycle?)."
-    }
-  }
-}
-
-resource "aws_glue_trigger" "after_upstream" {
-  for_each = local.dependent_jobs
-
-  name          = "${local.prefix}-${each.key}-after-upstream"
-  description   = "Runs ${each.key} when all of ${join(", ", each.value.upstream)} succeeded."
-  workflow_name = aws_glue_workflow.workflow[each.value.workflow].name
-  type          = "CONDITIONAL"
-
-  predicate {
-    logical = "AND"
-
-    dynamic "conditions" {
-      for_each = each.value.upstream
-      content {
-        job_name         = aws_glue_job.job[conditions.value].name
-        state            = "SUCCEEDED"
-        logical_operator = "EQUALS"
-      }
-    }
-  }
-
-  actions {
-    job_name = aws_glue_job.job[each.key].name
-  }
-
-  lifecycle {
-    precondition {
-      condition     = alltrue([for u in each.value.upstream : var.glue_jobs[u].workflow == each.value.workflow])
-      error_message = "Job ${each.key}: a Glue trigger can only wait for jobs of its own workflow (${each.value.workflow})."
-    }
-  }
 }

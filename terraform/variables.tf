@@ -130,7 +130,7 @@ variable "pythonshell_max_capacity" {
 }
 
 variable "current_season" {
-  description = "Season the scheduled (daily) runs process: passed as --season to every job that takes one. Bump each August."
+  description = "Unused by the jobs since the run contract (lib/cbbd_etl/params.py): the daily workflow takes the season of its as-of date, a backfill the season run property. Kept for outputs and older callers."
   type        = number
   default     = 2026
 }
@@ -167,7 +167,7 @@ variable "api_key_secret_name" {
 # ---------------------------------------------------------------------------
 
 variable "workflow_schedules" {
-  description = "Start trigger of each registry workflow (registry.WORKFLOWS): a Glue cron expression and whether the schedule is on. A workflow without jobs is not created."
+  description = "Whether each scheduled workflow's start trigger is on. The schedule itself is declared in lib/cbbd_etl/workflows.py (var.glue_workflows); tests/test_terraform.py fails when these differ."
   type = map(object({
     schedule = string
     enabled  = bool

@@ -118,7 +118,7 @@ def test_truncation_both_styles_detected() -> None:
             res = c.get("/plays/date", {"date": f"2024-01-{day + 1:02d}"})
             assert res.ok and res.attempts == 2
             reasons.add(res.history[0].split(":")[0])
-    assert reasons == {"connection", "invalid JSON"}
+    assert reasons == {"truncated", "invalid JSON"}
 
 
 def test_429_retry_after_is_honoured() -> None:

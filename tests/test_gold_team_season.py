@@ -47,13 +47,18 @@ def test_team_season_profile(spark) -> None:
         "neutral_wins": 1, "neutral_losses": 0, "points_for": pf, "points_against": pa,
         "avg_points_for": pf / 3, "avg_points_against": pa / 3, "avg_margin": (pf - pa) / 3,
         "minutes": float(minutes), "possessions": own, "opp_possessions": opp, "tempo": 40 * game_poss / minutes,
-        "off_efficiency": 100 * pf / own, "def_efficiency": 100 * pa / opp,
+        "off_efficiency": 100 * pf / game_poss, "def_efficiency": 100 * pa / game_poss,
         "off_efg_pct": (fgm + 0.5 * fg3m) / fga, "off_tov_pct": (12 + 12 + 10) / own,
         "off_oreb_pct": (10 + 10 + 12) / (10 + 10 + 12 + 24 + 30 + 24), "off_ft_rate": (16 + 16 + 20) / fga,
         "def_efg_pct": (o_fgm + 0.5 * o_fg3m) / o_fga, "def_tov_pct": (14 + 10 + 14) / opp,
         "def_oreb_pct": (8 + 12 + 8) / (8 + 12 + 8 + 25 + 25 + 30), "def_ft_rate": (14 + 20 + 14) / o_fga,
-        "net_efficiency": 100 * pf / own - 100 * pa / opp,
+        "net_efficiency": 100 * pf / game_poss - 100 * pa / game_poss,
     }
+    off, de = 100 * pf / game_poss, 100 * pa / game_poss
+    pythag = off ** 11.5 / (off ** 11.5 + de ** 11.5)
+    expected_row.update({"games_missing_box": 0, "game_possessions": game_poss, "win_pct": 2 / 3,
+                         "pythag_win_pct": pythag, "luck": 2 / 3 - pythag})
+    expected_row = {f.name: expected_row[f.name] for f in out.schema.fields}
     expected = spark.createDataFrame([expected_row], out.schema)
     assert_approx_df_equality(out, expected, precision=1e-9, ignore_nullable=True)
 
@@ -82,3 +87,19 @@ def test_minutes_fall_back_to_period_count(spark) -> None:
     tg = frame(spark, SILVER_TEAM_GAME_STATS, rows)
     out = team_season(tg, frame(spark, SILVER_GAMES, [game(1)])).collect()
     assert {r["minutes"] for r in out} == {50.0}
+
+
+def test_game_without_complete_box_is_counted_not_summed(spark) -> None:
+    """A final game missing one possession input counts in the record and points, not in efficiency/tempo."""
+    rows = both_sides(1, 1, 2, A, B) + both_sides(2, 1, 3, C, B)
+    rows[2]["opp_tov"] = None          # team 1's view of game 2: the opponent's turnovers are missing
+    rows[3]["team_tov"] = None
+    tg = frame(spark, SILVER_TEAM_GAME_STATS, rows)
+    g = frame(spark, SILVER_GAMES, [game(1), game(2, home_points=85, away_points=60)])
+    r = {x["team_id"]: x for x in team_season(tg, g).collect()}[1]
+    p_a, p_b = poss(A), poss(B)
+    assert (r["games"], r["wins"], r["points_for"], r["games_missing_box"]) == (2, 2, 70 + 85, 1)
+    assert r["game_possessions"] == pytest.approx((p_a + p_b) / 2)
+    assert r["off_efficiency"] == pytest.approx(100 * 70 / ((p_a + p_b) / 2))
+    assert r["def_efficiency"] == pytest.approx(100 * 60 / ((p_a + p_b) / 2))
+    assert r["tempo"] == pytest.approx(40 * (p_a + p_b) / 2 / 40)

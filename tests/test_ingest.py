@@ -431,7 +431,7 @@ def test_demo_season_with_faults_loses_nothing(demo_backfill: dict[str, Any]) ->
 def sim_api_server(plan: FaultPlan | None = None) -> ApiServer:
     from cbbd_etl.api.server import serve_sim
 
-    return serve_sim(season=SEASON, size=SIZE, seed=SEED, api_key=KEY, faults=plan)
+    return serve_sim(season=SEASON, size=SIZE, seed=SEED, api_key=KEY, faults=plan, realism=False)
 
 
 @pytest.mark.slow

@@ -19,7 +19,7 @@ def test_plays_backfill_resumes_and_loads(spark, lake, monkeypatch, capsys) -> N
                        "CBBD_ETL__API__REQUESTS_PER_SECOND": "50"}.items():
         monkeypatch.setenv(key, value)
     faults = FaultPlan.parse("429=0.2,5xx=0.2,seed=5,retry_after=0")
-    with serve_sim(season=2024, size="tiny", seed=3, faults=faults) as server:
+    with serve_sim(season=2024, size="tiny", seed=3, faults=faults, realism=False) as server:
         monkeypatch.setenv("CBBD_API_KEY", server.api_key)
         args = ["ingest", "plays-backfill", "--seasons", "2024", "--base-url", server.url, "--no-progress"]
         assert main(args + ["--load"]) == 0

@@ -67,8 +67,28 @@ def test_declared_tables_have_producers() -> None:
 
 
 def test_gold_job_runs_after_its_silver_inputs() -> None:
+    """Data edges: the producers of what it reads (gap_fill MERGEs box scores into silver.team_game_stats)."""
     ups = {u.name for u in upstream(get_job("gold_team_season"))}
-    assert ups == {"silver_games", "silver_team_game_stats"}
+    assert ups == {"silver_games", "silver_team_game_stats", "gap_fill"}
+
+
+def test_every_job_declares_typed_params_once() -> None:
+    from cbbd_etl.params import COMMON, PARAM_TYPES
+
+    for job in JOBS:
+        names = [p.name for p in job.params]
+        assert len(names) == len(set(names)), job.name
+        assert not set(names) & {p.name for p in COMMON}, job.name
+        assert all(p.type in PARAM_TYPES for p in job.params)
+        assert job.workflow in WORKFLOWS
+    assert get_job("bronze_ingest").param_names[:4] == ("season", "date", "mode", "window_days")
+
+
+def test_glue_scripts_are_one_line() -> None:
+    for job in JOBS:
+        body = [line for line in (REPO / job.glue_script).read_text().splitlines()
+                if line.strip() and not line.startswith(("\"\"\"", "from ", "if __name__"))]
+        assert body == [f'    run_glue_job("{job.name}")'], job.name
 
 
 def test_cli_lists_exactly_the_registry() -> None:

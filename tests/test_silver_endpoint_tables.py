@@ -10,7 +10,8 @@ from bronze_fixtures import write_response
 from cbbd_etl.bronze_access import bronze_files
 from cbbd_etl.silver.api_models import field_names, flat_columns, snake
 from cbbd_etl.silver.bronze_reader import read_json_records
-from cbbd_etl.silver.endpoint_tables import ENDPOINT_TABLES, get_endpoint_table, silver_source
+from cbbd_etl.silver.endpoint_tables import ENDPOINT_TABLES, get_endpoint_table
+from cbbd_etl.silver.endpoint_transform import silver_source
 from cbbd_etl.silver.quarantine import split_valid
 
 pytestmark = pytest.mark.spark

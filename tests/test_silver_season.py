@@ -61,7 +61,7 @@ def expected_keys(table: EndpointTable, records: list[dict[str, Any]], season: i
 def test_season_through_silver_reconciles_with_the_simulator(spark, lake) -> None:
     lake = lake.replace(**FAST_LOCAL_API)
     sim = simulate_season(SEASON, SIZE, SEED)
-    with serve_sim(season=SEASON, size=SIZE, seed=SEED) as server:
+    with serve_sim(season=SEASON, size=SIZE, seed=SEED, realism=False) as server:
         summary = ingest_endpoints(lake, [SEASON], None, base_url=server.url, api_key=server.api_key,
                                    progress=False)
     assert not summary.failures and not summary.budget_exhausted

@@ -22,8 +22,10 @@ from typing import Any, Iterator
 import pytest
 
 from cbbd_etl.config import load_config
-from cbbd_etl.registry import JOBS, WORKFLOWS, upstream
+from cbbd_etl.params import default_arguments
+from cbbd_etl.registry import JOBS, WORKFLOWS
 from cbbd_etl.registry_export import terraform_jobs, terraform_jobs_json
+from cbbd_etl.workflows import WORKFLOW_DECLARATIONS, dependencies, members, triggers
 
 hcl2 = pytest.importorskip("hcl2")
 
@@ -142,8 +144,10 @@ def test_glue_job_resource_iterates_over_the_registry(tf: Root) -> None:
     assert "each.value.max_concurrent_runs" in _one(job["execution_property"])["max_concurrent_runs"]
     assert job["security_configuration"] == "${aws_glue_security_configuration.lake.name}"
     args = job["default_arguments"]
-    for part in ("each.value.default_arguments", "local.common_arguments", "local.spark_arguments", "--season"):
+    for part in ("each.value.default_arguments", "local.common_arguments", "local.spark_arguments"):
         assert part in args, part
+    # A Glue default argument counts as explicit and would beat the workflow's run properties.
+    assert "--season" not in args and "current_season" not in args
 
 
 def test_every_registry_script_is_where_terraform_points(tf: Root) -> None:
@@ -178,53 +182,74 @@ def test_glue_version_is_5x(tf: Root) -> None:
 # --- workflows and triggers --------------------------------------------------------
 
 
-def test_every_registry_workflow_has_a_workflow_and_a_start_trigger(tf: Root) -> None:
-    assert "var.glue_jobs" in tf.locals["workflows"] and "job.workflow" in tf.locals["workflows"]
-    workflow = tf.of_type("aws_glue_workflow")["workflow"]
-    assert workflow["for_each"] == "${local.workflows}"
-    start = tf.of_type("aws_glue_trigger")["start"]
-    assert start["for_each"] == "${local.workflows}"
-    assert start["type"] == "SCHEDULED"
-    assert "var.workflow_schedules[each.key].schedule" in start["schedule"]
-    assert start["workflow_name"] == "${aws_glue_workflow.workflow[each.key].name}"
-    assert _dynamic(start, "actions")["for_each"] == "${local.workflow_roots[each.key]}"
-    assert "length(job.upstream) == 0" in tf.locals["workflow_roots"]
-
-    schedules = tf.default("workflow_schedules")
-    assert set(WORKFLOWS) <= set(schedules), f"workflow_schedules lacks {set(WORKFLOWS) - set(schedules)}"
-    for name, entry in schedules.items():
-        assert re.fullmatch(r"cron\((\S+ ){5}\S+\)", entry["schedule"]), f"{name}: not a Glue cron()"
-    for job in JOBS:
-        assert job.workflow in schedules, f"{job.name}: workflow {job.workflow} has no schedule"
-
-
-def test_every_upstream_edge_is_a_trigger_condition(tf: Root) -> None:
-    assert "length(job.upstream) > 0" in tf.locals["dependent_jobs"]
-    trigger = tf.of_type("aws_glue_trigger")["after_upstream"]
-    assert trigger["for_each"] == "${local.dependent_jobs}"
-    assert trigger["type"] == "CONDITIONAL"
-    assert trigger["workflow_name"] == "${aws_glue_workflow.workflow[each.value.workflow].name}"
-    predicate = _one(trigger["predicate"])
-    assert predicate["logical"] == "AND"
-    conditions = _dynamic(predicate, "conditions")
-    assert conditions["for_each"] == "${each.value.upstream}"
-    content = _one(conditions["content"])
-    assert content == {"job_name": "${aws_glue_job.job[conditions.value].name}", "state": "SUCCEEDED",
-                       "logical_operator": "EQUALS"}
-    assert _one(trigger["actions"])["job_name"] == "${aws_glue_job.job[each.key].name}"
-
-    # What those expressions evaluate to over the registry: each job with
-    # upstream jobs gets a trigger naming exactly them, in its own workflow
-    # (Glue rejects a trigger waiting on another workflow's job), and every
-    # workflow has at least one job for its start trigger.
+def test_job_default_arguments_are_the_param_declarations() -> None:
+    """default_arguments carry each declared default no run property may set, and no param a workflow sets."""
     exported = terraform_jobs()["glue_jobs"]
     for job in JOBS:
-        ups = [u.name for u in upstream(job)]
-        assert exported[job.name]["upstream"] == ups
-        for name in ups:
-            assert exported[name]["workflow"] == job.workflow, f"{job.name} waits for {name} of another workflow"
-    for wf in {job.workflow for job in JOBS}:
-        assert any(not upstream(j) for j in JOBS if j.workflow == wf), f"workflow {wf} has no root job"
+        args = exported[job.name]["default_arguments"]
+        assert {k: v for k, v in args.items() if k[2:] in job.param_names} == default_arguments(job), job.name
+        for param in job.params:
+            if param.property_name:
+                assert param.flag not in args, f"{job.name}: {param.flag} would override the run property"
+        assert exported[job.name]["parameters"] == list(job.param_names)
+
+
+def test_workflows_and_triggers_iterate_over_the_declared_dags(tf: Root) -> None:
+    assert tf.variables["glue_workflows"]["type"]
+    workflow = tf.of_type("aws_glue_workflow")["workflow"]
+    assert workflow["for_each"] == "${var.glue_workflows}"
+    assert workflow["default_run_properties"] == "${each.value.default_run_properties}"
+    assert set(tf.of_type("aws_glue_trigger")) == {"trigger"}, "one trigger resource, driven by the DAG"
+    trigger = tf.of_type("aws_glue_trigger")["trigger"]
+    assert trigger["for_each"] == "${local.glue_triggers}"
+    assert trigger["type"] == "${each.value.type}"
+    assert trigger["workflow_name"] == "${aws_glue_workflow.workflow[each.value.workflow].name}"
+    assert "var.glue_workflows" in json.dumps(tf.locals["glue_triggers"])
+    predicate = _dynamic(trigger, "predicate")
+    assert "CONDITIONAL" in predicate["for_each"]
+    content = _one(predicate["content"])
+    assert content["logical"] == "AND", "logical is set even for one condition"
+    conditions = _dynamic(content, "conditions")
+    assert conditions["for_each"] == "${predicate.value}"
+    assert _one(conditions["content"]) == {"job_name": "${aws_glue_job.job[conditions.value].name}",
+                                           "state": "SUCCEEDED", "logical_operator": "EQUALS"}
+    actions = _dynamic(trigger, "actions")
+    assert actions["for_each"] == "${each.value.actions}"
+    assert _one(actions["content"]) == {"job_name": "${aws_glue_job.job[actions.value].name}"}
+
+
+def test_generated_triggers_are_the_declared_dags() -> None:
+    """The tfvars hold, per workflow, exactly the triggers of its DAG; re-derived here from the DAG's edges."""
+    exported = terraform_jobs()["glue_workflows"]
+    assert set(exported) == {wf.name for wf in WORKFLOW_DECLARATIONS} == set(WORKFLOWS)
+    for wf in WORKFLOW_DECLARATIONS:
+        got = exported[wf.name]
+        assert got["default_run_properties"] == dict(wf.run_properties)
+        deps = dependencies(wf, JOBS)
+        tr = got["triggers"]
+        assert tr == {t.name: {"type": t.type, "schedule": t.schedule, "actions": list(t.actions),
+                               "conditions": list(t.conditions)} for t in triggers(wf, JOBS)}
+        start = tr["start"]
+        assert start["type"] == ("ON_DEMAND" if wf.name == "backfill" else "SCHEDULED")
+        assert start["conditions"] == [] and sorted(start["actions"]) == sorted(n for n, p in deps.items() if not p)
+        started = [a for t in tr.values() for a in t["actions"]]
+        assert sorted(started) == sorted(j.name for j in members(wf, JOBS)), f"{wf.name}: one trigger per job"
+        for name, t in tr.items():
+            assert 1 <= len(t["actions"]) <= 50
+            if name != "start":
+                assert t["type"] == "CONDITIONAL" and t["schedule"] is None
+                for job in t["actions"]:
+                    assert sorted(t["conditions"]) == sorted(deps[job]), f"{wf.name}/{name}: {job}"
+
+
+def test_schedule_switches_match_the_declared_schedules(tf: Root) -> None:
+    schedules = tf.default("workflow_schedules")
+    for wf in WORKFLOW_DECLARATIONS:
+        assert wf.name in schedules, f"workflow_schedules lacks {wf.name}"
+        if wf.schedule:
+            assert re.fullmatch(r"cron\((\S+ ){5}\S+\)", wf.schedule), f"{wf.name}: not a Glue cron()"
+            assert schedules[wf.name]["schedule"] == wf.schedule, f"{wf.name}: variables.tf and workflows.py differ"
+    assert "var.workflow_schedules" in tf.of_type("aws_glue_trigger")["trigger"]["enabled"]
 
 
 # --- storage, IAM, alerts ----------------------------------------------------------

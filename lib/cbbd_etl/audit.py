@@ -11,11 +11,11 @@ for, so the audit and the fix can never disagree.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .config import Config
+from .datasets import GAME_DATASETS, GameCoverage  # noqa: F401  (declared there; re-exported)
 from .iceberg import MergeResult, merge_upsert, table_exists
 from .tables import META_COMPLETENESS, all_tables
 
@@ -23,26 +23,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from pyspark.sql import DataFrame, SparkSession
 
 AUDIT_SEASONS = tuple(range(2010, 2027))
-
-
-@dataclass(frozen=True)
-class GameCoverage:
-    """A game-level dataset: which silver table holds it and how many rows per game make a game covered."""
-
-    dataset: str
-    table: str
-    min_rows_per_game: int = 1
-    threshold_pct: float = 99.0
-
-
-GAME_DATASETS: tuple[GameCoverage, ...] = (
-    GameCoverage("team_box_scores", "silver.team_game_stats", min_rows_per_game=2),
-    GameCoverage("player_box_scores", "silver.player_game_stats"),
-    GameCoverage("plays", "silver.plays"),
-    GameCoverage("substitutions", "silver.substitutions"),
-    GameCoverage("lineups", "silver.game_lineups"),
-    GameCoverage("lines", "silver.game_lines", threshold_pct=80.0),
-)
 
 
 def final_games(games: "DataFrame") -> "DataFrame":

@@ -17,9 +17,7 @@ from .errors import UserError
 from .log import configure
 
 
-class OneLineParser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
-        raise UserError(f"{self.prog}: {message}")
+from .params import OneLineParser
 
 
 def _cmd_jobs(args: argparse.Namespace, cfg: Config) -> int:
@@ -35,7 +33,7 @@ def _cmd_jobs(args: argparse.Namespace, cfg: Config) -> int:
     from .textfmt import render
 
     print(render([{"job": j.name, "layer": j.layer, "workflow": j.workflow, "inputs": _brief(j.inputs),
-                   "outputs": _brief(j.outputs), "params": ",".join(j.parameters)} for j in JOBS]))
+                   "outputs": _brief(j.outputs), "params": ",".join(j.param_names)} for j in JOBS]))
     return 0
 
 
@@ -46,10 +44,16 @@ def _brief(items: tuple[str, ...], shown: int = 3) -> str:
 
 
 def _cmd_run(args: argparse.Namespace, cfg: Config) -> int:
+    """``cbbd-etl run JOB [job args]``: the job's own generated parser (the same one Glue uses) reads the rest."""
+    from .params import parse_args
+    from .registry import get_job
     from .runner import make_context, run_job
 
-    ctx = make_context(args.job, cfg, season=args.season, date=args.date, seasons=args.seasons,
-                       options={"reprocess": args.reprocess} if args.reprocess else None)
+    given = parse_args(get_job(args.job), args.job_args)
+    if given.get("warehouse") or given.get("bronze_root"):
+        cfg = cfg.replace(**{k: v for k, v in (("lake.warehouse", given.get("warehouse")),
+                                               ("bronze.root", given.get("bronze_root"))) if v})
+    ctx = make_context(args.job, cfg, params=given, run_id=given.get("run_id"))
     report = run_job(ctx)
     print(json.dumps(report, indent=2, default=str))
     return 0 if report.get("reconciled", True) else 1
@@ -102,6 +106,47 @@ def _cmd_registry(args: argparse.Namespace, cfg: Config) -> int:
     return 0
 
 
+def _cmd_workflow_list(args: argparse.Namespace, cfg: Config) -> int:
+    from .textfmt import render
+    from .workflows import all_workflows, members
+
+    print(render([{"workflow": w.name, "trigger": w.trigger_type, "schedule": w.schedule or "",
+                   "jobs": len(members(w)), "run_properties": ",".join(f"{k}={v}" for k, v in w.run_properties.items()),
+                   "description": w.description[:70]} for w in all_workflows()]))
+    return 0
+
+
+def _cmd_workflow_show(args: argparse.Namespace, cfg: Config) -> int:
+    from dataclasses import asdict
+
+    from .textfmt import render
+    from .workflows import dependencies, execution_order, get_workflow, triggers
+
+    wf = get_workflow(args.name)
+    deps = dependencies(wf)
+    if args.json:
+        print(json.dumps({"workflow": asdict(wf), "dependencies": deps,
+                          "triggers": [asdict(t) for t in triggers(wf)]}, indent=2, default=str))
+        return 0
+    print(f"{wf.name}: {wf.description}\n")
+    print(render([{"step": i + 1, "job": n, "after": ",".join(deps[n])} for i, n in enumerate(execution_order(wf))]))
+    print()
+    print(render([{"trigger": t.name, "type": t.type, "when": " AND ".join(t.conditions) or (t.schedule or "on demand"),
+                   "starts": ",".join(t.actions)} for t in triggers(wf)]))
+    return 0
+
+
+def _cmd_workflow_run(args: argparse.Namespace, cfg: Config) -> int:
+    from .workflow_runner import print_summary, run_workflow
+
+    options = {k: v for k, v in (("window_days", args.window_days), ("mode", args.mode),
+                                 ("endpoints", args.endpoints), ("base_url", args.base_url)) if v is not None}
+    run = run_workflow(cfg, args.name, date=args.date, season=args.season,
+                       options=options, resume=args.resume, progress=sys.stderr)
+    print_summary(run)
+    return 0 if run.succeeded else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = OneLineParser(prog="cbbd-etl", description="CollegeBasketballData lakehouse on Glue + Iceberg")
     p.add_argument("--version", action="version", version=__version__)
@@ -110,14 +155,32 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--log-level", default=None, help="INFO by default; the demo shows WARNING and above")
     sub = p.add_subparsers(dest="command", parser_class=OneLineParser)
 
-    r = sub.add_parser("run", help="run one registered job")
+    r = sub.add_parser("run", help="run one registered job (`cbbd-etl run JOB --help`: its parameters)",
+                       add_help=False)
     r.add_argument("job")
-    r.add_argument("--season")
-    r.add_argument("--date")
-    r.add_argument("--seasons", help="jobs over many seasons (audit): 2010-2026 or 2019,2021")
-    r.add_argument("--reprocess", action="store_true",
-                   help="silver jobs: read every bronze file of the season again, not only new ones")
+    r.add_argument("job_args", nargs=argparse.REMAINDER,
+                   help="the job's parameters (--season, --date, --mode ...), declared in the registry")
     r.set_defaults(handler=_cmd_run)
+
+    w = sub.add_parser("workflow", help="workflows (daily, backfill, maintenance): list, show, run locally")
+    wsub = w.add_subparsers(dest="workflow_command", parser_class=OneLineParser, required=True)
+    wl = wsub.add_parser("list", help="the declared workflows")
+    wl.set_defaults(handler=_cmd_workflow_list)
+    ws = wsub.add_parser("show", help="one workflow's DAG and Glue triggers")
+    ws.add_argument("name")
+    ws.add_argument("--json", action="store_true")
+    ws.set_defaults(handler=_cmd_workflow_show)
+    wr = wsub.add_parser("run", help="run a workflow's DAG here, in dependency order, in one Spark session")
+    wr.add_argument("name")
+    wr.add_argument("--date", help="as-of date (ISO; default today); daily: its season is the default season")
+    wr.add_argument("--season")
+    wr.add_argument("--window-days", "--window_days", dest="window_days",
+                    help="daily: days before the as-of date fetched again")
+    wr.add_argument("--mode", choices=("backfill", "incremental"), help="override the workflow's mode")
+    wr.add_argument("--endpoints", help="bronze_ingest: comma list of endpoints (default all default ones)")
+    wr.add_argument("--base-url", "--base_url", dest="base_url", help="API base URL (default: configuration)")
+    wr.add_argument("--resume", metavar="RUN_ID", help="rerun only the jobs of RUN_ID that did not succeed")
+    wr.set_defaults(handler=_cmd_workflow_run)
 
     j = sub.add_parser("jobs", help="list the job registry")
     j.add_argument("--json", action="store_true")
@@ -155,14 +218,27 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _plugins() -> list[Callable[[Any], None]]:
-    """Subcommands owned by other modules (ingestion, gap-fill, audit)."""
+PLUGIN_MODULES = ("cbbd_etl.api.cli", "cbbd_etl.gold.cli", "cbbd_etl.gold.analytics_cli", "cbbd_etl.dq.cli",
+                  "cbbd_etl.docgen")
+
+
+def _plugins(modules: Sequence[str] = PLUGIN_MODULES) -> list[Callable[[Any], None]]:
+    """Subcommands owned by other modules, each a ``register(subparsers)``.
+
+    A module that does not exist is skipped; an ImportError inside one that
+    exists is a real bug and surfaces.
+    """
+    import importlib
+    import importlib.util
+
     out = []
-    try:
-        from .api.cli import register
-        out.append(register)
-    except ImportError:
-        pass
+    for name in modules:
+        try:
+            found = importlib.util.find_spec(name) is not None
+        except ModuleNotFoundError:  # the parent package itself is missing
+            found = False
+        if found:
+            out.append(importlib.import_module(name).register)
     return out
 
 

@@ -36,6 +36,7 @@ class MergeResult:
     inserted: int = 0
     updated: int = 0
     unchanged: int = 0
+    deleted: int = 0
     committed: bool = False
 
     def to_dict(self) -> dict[str, Any]:
@@ -127,20 +128,39 @@ def merge_upsert(
     spec: TableSpec,
     df: "DataFrame",
     prune: dict[str, list[Any]] | None = None,
+    delete_missing: bool = False,
+    source_rows: int | None = None,
 ) -> MergeResult:
     """Upsert ``df`` into ``spec``'s table by natural key; see the module docstring for the contract.
 
     ``prune`` restricts the target side to partitions the source touches (e.g.
     ``{"season": [2024]}``) so MERGE reads one season instead of the table.
+
+    ``delete_missing=True`` (needs ``prune``) makes the call a partition
+    rebuild: ``df`` is the complete new content of the pruned partition(s), so
+    a target row inside them whose key is not in ``df`` no longer belongs and
+    is deleted (counted in ``deleted``). It is done in the same single MERGE as
+    the upsert (delete markers ride along with the changed rows), so unchanged
+    rows are still not rewritten and an identical replay commits no snapshot.
+    An empty ``df`` with ``delete_missing`` empties the partition(s).
+
+    ``source_rows``: the caller already knows how many rows ``df`` has (e.g.
+    from one aggregation that produced every count of a silver load), so the
+    separate ``count()`` is skipped. When every changed row is new (nothing
+    updated or deleted) the delta is appended instead of MERGEd: a MERGE whose
+    source matches no target row inserts exactly those rows, and the append
+    skips MERGE's scan of the target partition.
     """
     from pyspark.sql import functions as F
 
+    if delete_missing and not prune:
+        raise ValueError("merge_upsert(delete_missing=True) needs prune= to bound the rebuilt partitions")
     ident = ensure_table(spark, cfg, spec)
     result = MergeResult(table=ident)
     src = with_row_hash(conform(df, spec), spec).cache()
     try:
-        result.source_rows = src.count()
-        if result.source_rows == 0:
+        result.source_rows = src.count() if source_rows is None else int(source_rows)
+        if result.source_rows == 0 and not delete_missing:
             return result
         target = spark.table(ident)
         if prune:
@@ -155,26 +175,65 @@ def merge_upsert(
         result.updated = counts.get("changed", 0)
         result.unchanged = counts.get("unchanged", 0)
         result.duplicates += counts.get("stale", 0)   # an older copy of a key: superseded, like a duplicate
-        delta = classified.where(F.col("_change").isin("new", "changed"))
-        if result.inserted + result.updated:
+        delta = classified.where(F.col("_change").isin("new", "changed")).drop("_change")
+        gone = None
+        if delete_missing:
+            keys = list(spec.keys)
+            gone = target.select(*keys).join(src.select(*keys).distinct(), keys, "left_anti").cache()
+            result.deleted = gone.count()
+        if result.inserted and not (result.updated or result.deleted):
+            delta.select(*[c for c, _ in spec.all_columns]).writeTo(ident).append()
+            result.committed = True
+        elif result.inserted + result.updated + result.deleted:
             view = f"_merge_src_{spec.short_name}"
-            delta.drop("_change").createOrReplaceTempView(view)
+            cols = [c for c, _ in spec.all_columns]
             on = " AND ".join(f"t.{k} = s.{k}" for k in spec.keys)
             if prune:
                 for col, values in prune.items():
                     lits = ", ".join(_sql_literal(v) for v in values)
                     on += f" AND t.{col} IN ({lits})"
-            spark.sql(
-                f"MERGE INTO {ident} t USING {view} s ON {on} "
-                "WHEN MATCHED THEN UPDATE SET * WHEN NOT MATCHED THEN INSERT *"
-            )
+            if result.deleted:
+                markers = conform(gone, spec).withColumn("_row_hash", F.lit(None).cast("string"))
+                merge_src = (delta.select(*cols).withColumn("_merge_delete", F.lit(False))
+                             .unionByName(markers.select(*cols).withColumn("_merge_delete", F.lit(True))))
+                sets = ", ".join(f"t.{c} = s.{c}" for c in cols)
+                ins = ", ".join(cols)
+                vals = ", ".join(f"s.{c}" for c in cols)
+                sql = (f"MERGE INTO {ident} t USING {view} s ON {on} "
+                       "WHEN MATCHED AND s._merge_delete THEN DELETE "
+                       f"WHEN MATCHED THEN UPDATE SET {sets} "
+                       f"WHEN NOT MATCHED AND NOT s._merge_delete THEN INSERT ({ins}) VALUES ({vals})")
+            else:
+                merge_src = delta
+                sql = (f"MERGE INTO {ident} t USING {view} s ON {on} "
+                       "WHEN MATCHED THEN UPDATE SET * WHEN NOT MATCHED THEN INSERT *")
+            merge_src.createOrReplaceTempView(view)
+            spark.sql(sql)
             spark.catalog.dropTempView(view)
             result.committed = True
+        if gone is not None:
+            gone.unpersist()
         classified.unpersist()
     finally:
         src.unpersist()
     event(log, "merge", **result.to_dict())
     return result
+
+
+def current_snapshot(spark: "SparkSession", identifier: str) -> tuple[int | None, int | None]:
+    """``(snapshot id, parent id)`` of the table's current snapshot, read from its metadata: no Spark job.
+
+    Why not ``SELECT ... FROM t.snapshots``: that query is a Spark job (about a
+    second on a loaded 2-core machine); this asks the Iceberg table object the
+    catalog already holds, refreshed first so a commit by another process counts.
+    """
+    table = spark._jvm.org.apache.iceberg.spark.Spark3Util.loadIcebergTable(spark._jsparkSession, identifier)
+    table.refresh()
+    snap = table.currentSnapshot()
+    if snap is None:
+        return None, None
+    parent = snap.parentId()
+    return int(snap.snapshotId()), (int(parent) if parent is not None else None)
 
 
 def append_rows(spark: "SparkSession", cfg: Config, spec: TableSpec, df: "DataFrame") -> int:

@@ -12,13 +12,13 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Mapping
 
 from .config import Config
 from .errors import UserError
 from .log import event, get_logger
+from .params import COMMON, resolve
 from .registry import JobSpec, get_job
-from .seasons import parse_date, parse_season, parse_seasons
 
 if TYPE_CHECKING:  # pragma: no cover
     from pyspark.sql import SparkSession
@@ -28,6 +28,14 @@ log = get_logger("runner")
 
 @dataclass
 class JobContext:
+    """What a job gets: its declaration, the config, the session and its typed params.
+
+    ``season``, ``seasons`` and ``date`` are the typed core params; ``options``
+    holds the job's other declared params (mode, window_days, reprocess,
+    endpoints, ...) plus whatever a Python caller passed (api_key, progress).
+    ``params`` has every resolved param value, core ones included.
+    """
+
     job: JobSpec
     cfg: Config
     spark: "SparkSession | None"
@@ -36,6 +44,7 @@ class JobContext:
     date: dt.date | None = None
     options: dict[str, Any] = field(default_factory=dict)
     seasons: list[int] = field(default_factory=list)
+    params: dict[str, Any] = field(default_factory=dict)
 
     def table(self, logical: str) -> str:
         return self.cfg.table(logical)
@@ -55,27 +64,51 @@ def make_context(
     cfg: Config,
     spark: "SparkSession | None" = None,
     season: str | int | None = None,
-    date: str | None = None,
+    date: str | dt.date | None = None,
     run_id: str | None = None,
     options: dict[str, Any] | None = None,
-    seasons: str | None = None,
+    seasons: str | list[int] | None = None,
+    *,
+    params: Mapping[str, Any] | None = None,
+    run_properties: Mapping[str, str] | None = None,
+    today: dt.date | None = None,
 ) -> JobContext:
-    """Validate everything a person typed before any JVM starts."""
+    """Validate everything a person typed before any JVM starts.
+
+    Values come from the keyword arguments, ``params`` (text from a parser,
+    :func:`cbbd_etl.params.parse_args`) and ``options`` entries that name a
+    declared param; then workflow ``run_properties``; then the declared
+    defaults (:func:`cbbd_etl.params.resolve`). Options that are no param
+    (api_key, progress ...) reach the job unchanged.
+    """
     job = get_job(name)
-    s = parse_season(season, cfg.seasons.first, cfg.seasons.last) if season not in (None, "") else None
-    d = parse_date(date) if date else None
-    many = parse_seasons(seasons, cfg.seasons.first, cfg.seasons.last) if seasons else []
-    if many and "seasons" not in job.parameters:
+    declared = set(job.param_names)
+    opts = dict(options or {})
+    given: dict[str, Any] = {k: v for k, v in opts.items() if k in declared}
+    given.update({k: v for k, v in (params or {}).items() if v is not None})
+    for key, value in (("season", season), ("date", date), ("seasons", seasons)):
+        if value not in (None, ""):
+            given[key] = value
+    if given.get("seasons") not in (None, "") and "seasons" not in declared:
         raise UserError(f"job {name} takes --season, not --seasons")
-    if "season" in job.parameters and "seasons" not in job.parameters and s is None and d is None:
-        s = cfg.seasons.default
+    bad = sorted(k for k in given if k not in declared and k not in {p.name for p in COMMON})
+    if bad:
+        raise UserError(f"job {name} takes no --{bad[0]} (takes {', '.join('--' + n for n in job.param_names)})")
+    values = resolve(job, given, run_properties, bounds=(cfg.seasons.first, cfg.seasons.last),
+                     default_season=cfg.seasons.default, today=today)
+    for param in job.params:
+        if not param.core:
+            opts[param.name] = values[param.name]
+    if values.get("date") is not None and "date" in declared:
+        opts.setdefault("as_of", values["date"])
     if spark is None and job.needs_spark:
         from .spark import build_spark, ensure_namespaces
 
         spark = build_spark(cfg, app_name=f"cbbd_etl:{name}")
         ensure_namespaces(spark, cfg)
-    return JobContext(job=job, cfg=cfg, spark=spark, run_id=run_id or new_run_id(name), season=s, date=d,
-                      options=dict(options or {}), seasons=many)
+    return JobContext(job=job, cfg=cfg, spark=spark, run_id=run_id or values.get("run_id") or new_run_id(name),
+                      season=values.get("season"), date=values.get("date"), options=opts,
+                      seasons=list(values.get("seasons") or []), params=values)
 
 
 def run_job(ctx: JobContext) -> dict[str, Any]:
@@ -90,11 +123,17 @@ def run_job(ctx: JobContext) -> dict[str, Any]:
     return report
 
 
+def runs_dir(cfg: Config) -> Path | None:
+    """Where run reports go on a laptop (beside the lake); None on AWS (Glue run history and CloudWatch)."""
+    root = cfg.bronze.root
+    return None if "://" in root else Path(root).parent / "runs"
+
+
 def _write_report(cfg: Config, report: dict[str, Any]) -> None:
     """Run reports sit beside the lake (not in a table) so re-runs leave every table unchanged."""
-    root = cfg.bronze.root
-    if "://" in root:
+    folder = runs_dir(cfg)
+    if folder is None:
         return  # on AWS the Glue run history and CloudWatch logs hold the report
-    path = Path(root).parent / "runs" / f"{report['run_id']}.json"
+    path = folder / f"{report['run_id']}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(report, indent=2, default=str))

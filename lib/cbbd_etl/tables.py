@@ -62,7 +62,8 @@ SILVER_TEAM_GAME_STATS = TableSpec(
 
 GOLD_TEAM_SEASON = TableSpec(
     name="gold.team_season",
-    comment="Team season profile from final games: records, scoring, possessions, tempo, efficiency, four factors.",
+    comment="Team season profile from final games: records, scoring, possessions, tempo, efficiency, four factors "
+            "(box-complete games only; the rest counted in games_missing_box), pythag, luck, SOS, final adjusted ratings.",
     keys=("season", "team_id"),
     partition_by=("season",),
     columns=_cols("""
@@ -73,7 +74,10 @@ GOLD_TEAM_SEASON = TableSpec(
       minutes DOUBLE, possessions DOUBLE, opp_possessions DOUBLE, tempo DOUBLE,
       off_efficiency DOUBLE, def_efficiency DOUBLE, net_efficiency DOUBLE,
       off_efg_pct DOUBLE, off_tov_pct DOUBLE, off_oreb_pct DOUBLE, off_ft_rate DOUBLE,
-      def_efg_pct DOUBLE, def_tov_pct DOUBLE, def_oreb_pct DOUBLE, def_ft_rate DOUBLE
+      def_efg_pct DOUBLE, def_tov_pct DOUBLE, def_oreb_pct DOUBLE, def_ft_rate DOUBLE,
+      games_missing_box INT, game_possessions DOUBLE, win_pct DOUBLE, pythag_win_pct DOUBLE, luck DOUBLE,
+      sos DOUBLE, adj_off DOUBLE, adj_def DOUBLE, adj_tempo DOUBLE, adj_em DOUBLE, adj_margin DOUBLE,
+      rank_adj_margin INT
     """),
 )
 
@@ -135,9 +139,11 @@ META_GAP_FILL_LOG = TableSpec(
     """),
 )
 
+from .specs.dq_tables import META_DQ_RESULTS  # noqa: E402  (declared beside the data-quality rules)
+
 CURATED_TABLES: tuple[TableSpec, ...] = (SILVER_GAMES, SILVER_TEAM_GAME_STATS, GOLD_TEAM_SEASON, META_QUARANTINE,
                                          META_SCHEMA_DRIFT, META_BRONZE_PROCESSED, META_COMPLETENESS,
-                                         META_GAP_FILL_LOG)
+                                         META_GAP_FILL_LOG, META_DQ_RESULTS)
 
 
 def all_tables() -> tuple[TableSpec, ...]:

@@ -73,41 +73,49 @@ run "one_glue_job_per_registry_job" {
   }
 }
 
-run "workflows_and_triggers_follow_upstream" {
+run "workflows_and_triggers_follow_the_declared_dags" {
   command = plan
 
   assert {
-    condition     = toset(keys(aws_glue_workflow.workflow)) == toset([for job in values(var.glue_jobs) : job.workflow])
-    error_message = "one Glue workflow per registry workflow that has jobs"
+    condition     = toset(keys(aws_glue_workflow.workflow)) == toset(keys(var.glue_workflows))
+    error_message = "one Glue workflow per declared workflow"
   }
 
   assert {
-    condition     = keys(aws_glue_trigger.start) == keys(aws_glue_workflow.workflow)
-    error_message = "every workflow has a start trigger"
+    condition     = alltrue([for wf, w in var.glue_workflows : aws_glue_workflow.workflow[wf].default_run_properties == w.default_run_properties])
+    error_message = "workflow default run properties come from the declaration"
   }
 
   assert {
-    condition     = alltrue([for wf, t in aws_glue_trigger.start : t.type == "SCHEDULED" && t.schedule == var.workflow_schedules[wf].schedule])
-    error_message = "start triggers are scheduled from var.workflow_schedules"
-  }
-
-  assert {
-    condition = alltrue([
-      for name, job in var.glue_jobs : contains(
-        [for a in aws_glue_trigger.start[job.workflow].actions : a.job_name], aws_glue_job.job[name].name
-      ) if length(job.upstream) == 0
-    ])
-    error_message = "a job without upstream jobs is started by its workflow's start trigger"
+    condition     = length(aws_glue_trigger.trigger) == sum([for w in values(var.glue_workflows) : length(w.triggers)])
+    error_message = "one aws_glue_trigger per declared trigger"
   }
 
   assert {
     condition = alltrue([
-      for name, job in var.glue_jobs : (
-        aws_glue_trigger.after_upstream[name].type == "CONDITIONAL" &&
-        aws_glue_trigger.after_upstream[name].actions[0].job_name == aws_glue_job.job[name].name &&
-        toset([for c in aws_glue_trigger.after_upstream[name].predicate[0].conditions : c.job_name]) == toset([for u in job.upstream : aws_glue_job.job[u].name])
-      ) if length(job.upstream) > 0
+      for key, t in local.glue_triggers :
+      aws_glue_trigger.trigger[key].type == t.type &&
+      aws_glue_trigger.trigger[key].workflow_name == aws_glue_workflow.workflow[t.workflow].name &&
+      toset([for a in aws_glue_trigger.trigger[key].actions : a.job_name]) == toset([for j in t.actions : aws_glue_job.job[j].name])
     ])
-    error_message = "a job with upstream jobs runs from a conditional trigger waiting for exactly those jobs"
+    error_message = "every trigger starts exactly its declared jobs in its own workflow"
+  }
+
+  assert {
+    condition = alltrue([
+      for key, t in local.glue_triggers : (
+        aws_glue_trigger.trigger[key].predicate[0].logical == "AND" &&
+        toset([for c in aws_glue_trigger.trigger[key].predicate[0].conditions : c.job_name]) == toset([for j in t.conditions : aws_glue_job.job[j].name]) &&
+        alltrue([for c in aws_glue_trigger.trigger[key].predicate[0].conditions : c.state == "SUCCEEDED"])
+      ) if t.type == "CONDITIONAL"
+    ])
+    error_message = "a conditional trigger waits (AND) for the success of exactly its declared predecessors"
+  }
+
+  assert {
+    condition = alltrue([
+      for key, t in local.glue_triggers : aws_glue_trigger.trigger[key].schedule == t.schedule if t.type == "SCHEDULED"
+    ])
+    error_message = "scheduled start triggers use the declared cron"
   }
 }

@@ -38,6 +38,13 @@ def register(sub: Any) -> None:
     s.add_argument("--faults", default="", help="e.g. '429=0.1,5xx=0.1,truncate=0.01,slow=0.01,seed=3'")
     s.add_argument("--withhold", action="append", default=[], metavar="NAME=FRACTION",
                    help="hide a fraction of games from an endpoint family, e.g. plays=0.15 (repeatable)")
+    s.add_argument("--gzip", default="off", choices=("off", "chunked", "length"),
+                   help="compress responses for clients that accept gzip: chunked (no Content-Length, like "
+                        "nginx 'gzip on') or length (compressed size in Content-Length); default off")
+    s.add_argument("--no-realism", action="store_true",
+                   help="serve the clean simulated records, without the real API's quirks (docs/real_api_shapes.md)")
+    s.add_argument("--as-of", default=None, metavar="YYYY-MM-DD",
+                   help="serve the season in progress on that morning: later games scheduled (docs/ingestion.md)")
     s.set_defaults(handler=_cmd_serve_sim)
 
     ing = sub.add_parser("ingest", help="fetch CBBD endpoints into bronze (resumable, rate limited)")
@@ -177,7 +184,9 @@ def _cmd_serve_sim(args: argparse.Namespace, cfg: Config) -> int:
         register_secret(key)
     server = serve_sim(season=season, size=args.size or cfg.sim.size,
                        seed=args.seed if args.seed is not None else cfg.sim.seed, api_key=key, faults=plan,
-                       host=args.host or cfg.sim.host, port=args.port if args.port is not None else cfg.sim.port)
+                       host=args.host or cfg.sim.host, port=args.port if args.port is not None else cfg.sim.port,
+                       gzip=args.gzip, realism=not args.no_realism,
+                       as_of=parse_date(args.as_of) if args.as_of else None)
     print(f"serving simulated season {season} on {server.url}", flush=True)
     if generated:
         print(f"bearer key (generated, for this server only): {key}", flush=True)

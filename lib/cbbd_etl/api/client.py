@@ -11,6 +11,10 @@ Why these pieces, each of which exists because of a way a backfill dies:
   norm on long runs. After ``api.max_attempts`` the request becomes a
   *dead letter* (a :class:`FetchResult` with ``ok=False`` and a reason)
   instead of an exception, so one bad request never kills a 900-call run.
+* **Wire-byte length check**: ``Content-Length`` is compared with the bytes
+  read off the wire (compressed when the server gzips), never with the
+  decoded body, so gzip with a declared length passes and a cut body is
+  still retried as ``truncated``.
 * **Monthly call budget** (``api.monthly_call_budget``): users pay per call.
   Every HTTP attempt reserves one call from a counter persisted in the
   bronze root (``_state/calls-YYYY-MM.json``) *before* it is sent, so a run
@@ -36,6 +40,7 @@ from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import ReadTimeoutError
 
 from ..errors import UserError
 from ..log import event, get_logger, mask, register_secret
@@ -435,16 +440,18 @@ class CbbdClient:
         with self._slots:
             self.bucket.acquire()
             try:
-                resp = self.session.get(url, params=params, headers=headers,
+                resp = self.session.get(url, params=params, headers=headers, stream=True,
                                         timeout=(min(self.timeout, 10.0), self.timeout))
-                body = resp.content
             except requests.Timeout:
                 raise _Retry(f"timeout: no complete response within {self.timeout:g}s") from None
-            except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError,
-                    requests.exceptions.ContentDecodingError) as exc:
-                raise _Retry(f"connection: {type(exc).__name__} (connection lost or body truncated)") from None
+            except requests.ConnectionError as exc:
+                raise _Retry(f"connection: {type(exc).__name__} (connection refused or lost)") from None
             except requests.RequestException as exc:
                 raise _Final(None, f"request error: {type(exc).__name__}") from None
+            try:
+                body = _read_body(resp, self.timeout)
+            finally:
+                resp.close()
         status = resp.status_code
         if status == 429:
             wait = _retry_after(resp.headers.get("Retry-After"))
@@ -460,9 +467,6 @@ class CbbdClient:
             raise _Retry(f"HTTP {status}: {_short(body)}", status=status)
         if status != 200:
             raise _Final(status, f"HTTP {status}: {_short(body)}")
-        declared = resp.headers.get("Content-Length")
-        if declared is not None and declared.isdigit() and int(declared) != len(body):
-            raise _Retry(f"truncated: {len(body)} of {declared} bytes", status=200)
         try:
             data = json.loads(body)
         except (ValueError, UnicodeDecodeError) as exc:
@@ -470,6 +474,50 @@ class CbbdClient:
         if expect == "array" and not isinstance(data, list) or expect == "object" and not isinstance(data, dict):
             raise _Retry(f"unexpected JSON: got {type(data).__name__}, expected {expect}", status=200)
         return status, body, data
+
+
+def _read_body(resp: requests.Response, timeout: float) -> bytes:
+    """The decoded body of a streamed response; a body shorter than its ``Content-Length`` is a retry.
+
+    Why wire bytes: ``Content-Length`` counts the bytes on the wire, which
+    for ``Content-Encoding: gzip`` are the *compressed* bytes, never the
+    decoded body's length. urllib3 counts wire bytes (``resp.raw.tell()``)
+    and, with ``enforce_content_length`` (its default), raises when the
+    connection ends before the declared length; both end up here as
+    ``truncated: <received> of <declared> wire bytes``. A chunked body cut
+    mid-stream (no length to compare) is truncated too; a gzip stream that
+    does not decode is a damaged body. All of them are retried.
+    """
+    declared_text = resp.headers.get("Content-Length")
+    declared = int(declared_text) if declared_text is not None and declared_text.isdigit() else None
+    try:
+        body = resp.content
+    except requests.Timeout:
+        raise _Retry(f"timeout: no complete response within {timeout:g}s") from None
+    except (requests.exceptions.ChunkedEncodingError, requests.ConnectionError) as exc:
+        if any(isinstance(arg, ReadTimeoutError) for arg in exc.args):  # requests wraps a mid-body timeout
+            raise _Retry(f"timeout: no complete response within {timeout:g}s") from None
+        received = _wire_bytes(resp)
+        of = f"{declared} wire bytes" if declared is not None else "a chunked body"
+        raise _Retry(f"truncated: {received} of {of} received ({type(exc).__name__})",
+                     status=resp.status_code) from None
+    except requests.exceptions.ContentDecodingError:
+        encoding = resp.headers.get("Content-Encoding", "?")
+        raise _Retry(f"undecodable body: Content-Encoding {encoding} did not decode (damaged or truncated)",
+                     status=resp.status_code) from None
+    received = _wire_bytes(resp)
+    if declared is not None and received is not None and received != declared:
+        raise _Retry(f"truncated: {received} of {declared} wire bytes", status=resp.status_code)
+    return body
+
+
+def _wire_bytes(resp: requests.Response) -> int | None:
+    """Bytes read off the wire for this response (compressed size when the body is encoded)."""
+    tell = getattr(resp.raw, "tell", None)
+    try:
+        return int(tell()) if callable(tell) else None
+    except (OSError, ValueError, TypeError):
+        return None
 
 
 class _Final(Exception):

@@ -25,9 +25,16 @@ Pieces:
   game, team, ...), as the real API does when a game's data is missing;
   the gap-fill work needs that.
 * :class:`ServerStats` – requests served per path, per request, per status.
+* ``gzip`` – compress responses for clients that send ``Accept-Encoding:
+  gzip``, as production servers and proxies do: ``"length"`` declares the
+  compressed size in ``Content-Length``; ``"chunked"`` sends the compressed
+  stream with ``Transfer-Encoding: chunked`` and no length (what nginx's
+  ``gzip on`` does). ``"off"`` (default) never compresses. The client must
+  handle all three; the length check of a compressed body is the trap.
 """
 from __future__ import annotations
 
+import gzip as gzip_codec
 import hashlib
 import json
 import threading
@@ -45,6 +52,35 @@ from .endpoints import ENDPOINTS, get_endpoint, match_path
 log = get_logger("api.server")
 
 FAULT_KINDS = ("429", "500", "503", "slow", "truncate", "empty", "extra")
+GZIP_MODES = ("off", "chunked", "length")
+CHUNK_BYTES = 4096  # chunk size of a chunked response: several chunks for any real page
+
+
+def accepts_gzip(header: str | None) -> bool:
+    """Whether an ``Accept-Encoding`` header admits gzip (``gzip``, ``x-gzip`` or ``*``, q > 0)."""
+    for item in (header or "").split(","):
+        coding, _, rest = item.strip().partition(";")
+        coding = coding.strip().lower()
+        if coding not in ("gzip", "x-gzip", "*"):
+            continue
+        q = 1.0
+        for param in rest.split(";"):
+            name, _, value = param.strip().partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        if q > 0:
+            return True
+    return False
+
+
+def check_gzip_mode(mode: str) -> str:
+    """``mode`` if it is one of :data:`GZIP_MODES`, else a :class:`UserError` naming the choices."""
+    if mode not in GZIP_MODES:
+        raise UserError(f"gzip mode must be one of {', '.join(GZIP_MODES)}, got {mode!r}")
+    return mode
 
 
 class QuerySource(Protocol):
@@ -236,6 +272,11 @@ class ServerStats:
         self.ok_by_request: Counter = Counter()
         self.by_status: Counter = Counter()
         self.faults: Counter = Counter()
+        self.encodings: Counter = Counter()  # responses sent per gzip mode: "off", "chunked", "length"
+
+    def record_encoding(self, mode: str) -> None:
+        with self._lock:
+            self.encodings[mode] += 1
 
     def record(self, path: str, template: str | None, key: str, status: int, fault: str | None) -> None:
         with self._lock:
@@ -257,7 +298,8 @@ class ServerStats:
         with self._lock:
             return {"total": self.total, "by_path": dict(self.by_path), "by_endpoint": dict(self.by_endpoint),
                     "by_request": dict(self.by_request), "ok_by_request": dict(self.ok_by_request),
-                    "by_status": {str(k): v for k, v in self.by_status.items()}, "faults": dict(self.faults)}
+                    "by_status": {str(k): v for k, v in self.by_status.items()}, "faults": dict(self.faults),
+                    "encodings": dict(self.encodings)}
 
 
 # ---------------------------------------------------------------- the server
@@ -317,29 +359,65 @@ class _Handler(BaseHTTPRequestHandler):
     def _send(self, status: int, doc: Any, headers: Mapping[str, str] | None = None) -> None:
         self._send_bytes(status, json.dumps(doc).encode("utf-8"), headers)
 
+    def _gzip_mode(self) -> str:
+        """The server's gzip mode for this request: ``off`` unless the client accepts gzip."""
+        mode = self.server.api.gzip
+        return mode if mode != "off" and accepts_gzip(self.headers.get("Accept-Encoding")) else "off"
+
+    def _send_head(self, status: int, mode: str, length: int | None,
+                   headers: Mapping[str, str] | None = None) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        if self.server.api.gzip != "off":
+            self.send_header("Vary", "Accept-Encoding")
+        if mode != "off":
+            self.send_header("Content-Encoding", "gzip")
+        if mode == "chunked":
+            self.send_header("Transfer-Encoding", "chunked")
+        else:
+            self.send_header("Content-Length", str(length))
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+
+    def _write_chunks(self, payload: bytes, terminate: bool = True) -> None:
+        for start in range(0, len(payload), CHUNK_BYTES):
+            piece = payload[start:start + CHUNK_BYTES]
+            self.wfile.write(f"{len(piece):X}\r\n".encode("ascii") + piece + b"\r\n")
+        if terminate:
+            self.wfile.write(b"0\r\n\r\n")
+        self.wfile.flush()
+
     def _send_bytes(self, status: int, body: bytes, headers: Mapping[str, str] | None = None) -> None:
+        mode = self._gzip_mode()
+        payload = gzip_codec.compress(body, compresslevel=6, mtime=0) if mode != "off" else body
+        self.server.api.stats.record_encoding(mode)
         try:
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            for k, v in (headers or {}).items():
-                self.send_header(k, v)
-            self.end_headers()
-            self.wfile.write(body)
+            self._send_head(status, mode, len(payload), headers)
+            if mode == "chunked":
+                self._write_chunks(payload)
+            else:
+                self.wfile.write(payload)
         except (BrokenPipeError, ConnectionResetError, ConnectionAbortedError):
             self.close_connection = True  # the client gave up (timeout): nothing to do
 
     def _send_truncated(self, body: bytes, honest_length: bool) -> None:
         """Half a body: either a short body behind the full Content-Length (then the connection drops),
-        or a short body with a matching Content-Length (a proxy that cut it): invalid JSON either way."""
-        cut = body[: max(1, len(body) // 2)] if len(body) > 2 else b"[{"
+        or a short body with a matching Content-Length (a proxy that cut it): invalid JSON either way.
+
+        With gzip the *compressed* stream is cut; in chunked mode the dishonest
+        style drops the connection before the last chunk and the honest one
+        terminates the chunked body properly after the cut."""
+        mode = self._gzip_mode()
+        payload = gzip_codec.compress(body, compresslevel=6, mtime=0) if mode != "off" else body
+        cut = payload[: max(1, len(payload) // 2)] if len(payload) > 2 else b"[{"
         try:
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json; charset=utf-8")
-            self.send_header("Content-Length", str(len(cut) if honest_length else len(body)))
-            self.end_headers()
-            self.wfile.write(cut)
-            self.wfile.flush()
+            self._send_head(200, mode, len(cut) if honest_length else len(payload))
+            if mode == "chunked":
+                self._write_chunks(cut, terminate=honest_length)
+            else:
+                self.wfile.write(cut)
+                self.wfile.flush()
         except (BrokenPipeError, ConnectionResetError, ConnectionAbortedError):
             pass
         self.close_connection = True
@@ -365,9 +443,10 @@ class ApiServer:
     """The CBBD-compatible server around ``source``; ``start()`` runs it on a background thread."""
 
     def __init__(self, source: QuerySource, api_key: str, faults: FaultPlan | None = None,
-                 host: str = "127.0.0.1", port: int = 0) -> None:
+                 host: str = "127.0.0.1", port: int = 0, gzip: str = "off") -> None:
         if not api_key:
             raise UserError("the local API server needs a key to check")
+        self.gzip = check_gzip_mode(gzip)
         self.source = source
         self._key = api_key
         self.faults = faults or FaultPlan()
@@ -395,6 +474,14 @@ class ApiServer:
             return False
         return hmac.compare_digest(header[7:].strip().encode(), self._key.encode())
 
+    def set_as_of(self, as_of: object) -> None:
+        """Move the source's clock (a simulator's ``set_as_of``): later requests see the season at ``as_of``."""
+        setter = getattr(self.source, "set_as_of", None)
+        if setter is None:
+            raise UserError(f"{type(self.source).__name__} has no clock to set")
+        setter(as_of)
+        event(log, "clock moved", as_of=str(as_of))
+
     def start(self) -> "ApiServer":
         self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.1},
                                         name="cbbd-api-server", daemon=True)
@@ -420,17 +507,24 @@ class ApiServer:
 
 def serve_sim(season: int = 2024, size: str = "demo", seed: int = 7, api_key: str | None = None,
               faults: FaultPlan | str | None = None, host: str = "127.0.0.1", port: int = 0,
-              seasons: list[int] | None = None) -> ApiServer:
+              seasons: list[int] | None = None, gzip: str = "off", realism: bool | object = True,
+              as_of: object = None) -> ApiServer:
     """Start the simulator behind a local server; use as ``with serve_sim(...) as srv:`` or call ``.stop()``.
 
     ``api_key`` defaults to a random token (``srv.api_key``). ``faults`` is a
-    :class:`FaultPlan` or a spec string for :meth:`FaultPlan.parse`.
+    :class:`FaultPlan` or a spec string for :meth:`FaultPlan.parse`. ``gzip`` is one of
+    :data:`GZIP_MODES` (``off``, ``chunked``, ``length``; see the module doc). ``as_of`` (a date or
+    date-time) serves the season in progress at that moment (``sim/timeline.py``); move the clock of the
+    running server with :meth:`ApiServer.set_as_of`.
     """
     import secrets
 
     from ..sim import SimulatedApi
 
-    source = SimulatedApi(season=season, size=size, seed=seed, seasons=seasons)
+    # realism: the real API's presentation quirks (sim/realism.py); False serves the clean records
+    source = SimulatedApi(season=season, size=size, seed=seed, seasons=seasons,
+                          realism=realism, as_of=as_of)  # type: ignore[arg-type]
     plan = FaultPlan.parse(faults) if isinstance(faults, str) or faults is None else faults
-    server = ApiServer(source, api_key or f"sim-{secrets.token_urlsafe(18)}", plan, host=host, port=port)
+    server = ApiServer(source, api_key or f"sim-{secrets.token_urlsafe(18)}", plan, host=host, port=port,
+                       gzip=check_gzip_mode(gzip))
     return server.start()

@@ -35,9 +35,10 @@ from ..api.endpoints import ENDPOINTS, select_endpoints
 from ..config import Config
 from ..errors import UserError
 from ..log import event, get_logger, mask
+from ..seasons import season_of
 from .ingest_log import Checkpoints, IngestLog
-from .planner import (Call, PlanOptions, Planner, SeasonFacts, continuation, facts_from_bronze,
-                      facts_from_estimate, facts_from_source, is_saturated, range_params)
+from .planner import (Call, PlanOptions, Planner, SeasonFacts, continuation, day_ledger_from_bronze,
+                      facts_from_bronze, facts_from_estimate, facts_from_source, is_saturated, range_params)
 from .store import BronzeStore, list_manifests, write_response
 
 log = get_logger("bronze.ingest")
@@ -222,7 +223,7 @@ class _Run:
     def _range_call(call: Call, start: str, end: str) -> Call:
         e = call.endpoint
         return Call.make(e, range_params(e, call.season or 0, start, end), call.season, stage=call.stage,
-                         force=call.force, note="continuation", range_=(start, end))
+                         force=call.force, note="continuation", range_=(start, end), as_of=call.as_of)
 
     # ------------------------------------------------------------ one request
     def _fetch(self, call: Call) -> list[Call]:
@@ -255,6 +256,8 @@ class _Run:
         records = len(data) if isinstance(data, list) else 1
         more: list[Call] = []
         extra: dict[str, Any] = {"attempts": result.attempts}
+        if call.as_of:
+            extra["as_of"] = call.as_of   # what day this answer describes (the planner's DayLedger)
         if call.range_:
             extra["range"] = list(call.range_)
             spans = continuation(call.slug, data, *call.range_)
@@ -315,7 +318,7 @@ class _Run:
 # ---------------------------------------------------------------- entry point
 def ingest_endpoints(
     cfg: Config,
-    seasons: list[int],
+    seasons: list[int] | None,
     endpoints: list[str] | None = None,
     base_url: str | None = None,
     api_key: str | None = None,
@@ -346,6 +349,8 @@ def ingest_endpoints(
         raise UserError(f"--window-days must be >= 1, got {window_days}")
     if max_calls is not None and max_calls < 0:
         raise UserError(f"--max-calls must be >= 0, got {max_calls}")
+    if not seasons and mode == "incremental":   # a daily run follows the season of its date
+        seasons = [season_of(as_of or dt.datetime.now(dt.timezone.utc).date())]
     if not seasons:
         raise UserError("no season given")
     for s in seasons:
@@ -354,7 +359,9 @@ def ingest_endpoints(
     chosen = select_endpoints(endpoints)
     run_id = run_id or new_run_id()
     store = store or BronzeStore.for_root(cfg.bronze.root, region=cfg.aws.region)
-    planner = Planner(chosen, seasons, PlanOptions(mode=mode, window_days=window_days, as_of=as_of))
+    # incremental: what earlier fetches knew per day, so days that became final since are fetched again
+    ledgers = {s: day_ledger_from_bronze(store, s) for s in seasons} if mode == "incremental" else None
+    planner = Planner(chosen, seasons, PlanOptions(mode=mode, window_days=window_days, as_of=as_of), ledgers)
     summary = RunSummary(run_id=run_id, mode=mode, seasons=list(seasons), endpoints=[e.slug for e in chosen],
                          dry_run=dry_run, started_at=_now())
     started = time.monotonic()

@@ -26,12 +26,20 @@ Capped chunks are adaptive: a response that reaches the cap is treated as
 incomplete ("first N ... ordered by start date") and a continuation from its
 last date is planned; its manifest records ``saturated`` so a resumed run
 expands it the same way.
+
+Incremental runs follow a season in progress (docs/ingestion.md, "A season in
+progress"): they re-fetch the window of the last ``window_days`` days ending at
+``as_of`` and every earlier day of the season that is not *complete* in the
+:class:`DayLedger` read from bronze. A day is complete only when the latest
+``/games`` fetch covering it was made after the day was over and showed every
+game of it ``final``, ``cancelled`` or ``postponed``; a day on or after
+``as_of`` never is.
 """
 from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any, Iterable, Mapping, Sequence
 
@@ -75,6 +83,7 @@ class Call:
     force: bool = False                # incremental: re-fetch even when a manifest exists
     note: str = ""                     # why it is in the plan ("prerequisite", "continuation", ...)
     range_: tuple[str, str] | None = None  # date chunk (inclusive) of a capped date_range call
+    as_of: str | None = None           # incremental: the run's as-of date, kept in the manifest (DayLedger)
 
     @staticmethod
     def make(endpoint: Endpoint, params: Mapping[str, object], season: int | None, **kw: Any) -> "Call":
@@ -184,13 +193,14 @@ def facts_from_bronze(store: BronzeStore, season: int, players: bool = False) ->
     ``players`` also reads the rosters (only the opt-in by-player endpoints need them).
     """
     facts = SeasonFacts(season=season, source="bronze")
-    seen: set[int] = set()
-    for m in list_manifests(store, "games", season):
+    latest: dict[int, GameFact] = {}
+    # oldest fetch first, so a game's latest record wins (a postponed game moves to its new date)
+    for m in sorted(list_manifests(store, "games", season), key=fetch_order):
         for rec in _records(store, m):
             g = game_fact(rec)
-            if g and g.id not in seen:
-                seen.add(g.id)
-                facts.games.append(g)
+            if g:
+                latest[g.id] = g
+    facts.games = list(latest.values())
     facts.teams = _dedup([r for m in list_manifests(store, "teams", season) for r in _records(store, m)], "id")
     facts.conferences = _dedup([r for m in list_manifests(store, "conferences", None)
                                 for r in _records(store, m)], "id")
@@ -232,6 +242,88 @@ def utc_date(timestamp: str) -> str:
     if when.tzinfo is not None:
         when = when.astimezone(dt.timezone.utc)
     return when.date().isoformat()
+
+
+# ---------------------------------------------------------------- what earlier fetches knew
+DONE_STATUSES = frozenset({"final", "cancelled", "postponed"})
+
+
+def fetched_as_of(manifest: Mapping[str, Any]) -> str:
+    """The date a response describes: the run's ``as_of`` (incremental runs record it), else the UTC date
+    it was fetched (backfills of past seasons)."""
+    return str(manifest.get("as_of") or utc_date(str(manifest.get("fetched_at") or "")))
+
+
+def fetch_order(manifest: Mapping[str, Any]) -> tuple[str, str]:
+    """Oldest first: by the date the response describes, then by when it was written."""
+    return fetched_as_of(manifest), str(manifest.get("fetched_at") or "")
+
+
+def manifest_range(manifest: Mapping[str, Any]) -> tuple[str, str] | None:
+    """The (inclusive) UTC days a ``/games`` response covers, from its recorded range or its parameters."""
+    span = manifest.get("range")
+    if isinstance(span, (list, tuple)) and len(span) == 2:
+        return str(span[0]), str(span[1])
+    params = manifest.get("params") or {}
+    start, end = params.get("startDateRange"), params.get("endDateRange")
+    return (utc_date(str(start)), utc_date(str(end))) if start and end else None
+
+
+@dataclass(frozen=True)
+class DayLedger:
+    """Per UTC day of a season, what the latest ``/games`` fetch covering it knew.
+
+    Why per day and not per request: the window moves every day, so no two daily requests are the
+    same; what persists is knowledge about days. ``seen`` maps a day to the as-of date of its latest
+    fetch; ``complete`` holds the days that fetch showed over and settled (every game final, cancelled
+    or postponed, or no game at all). Anything else (never fetched, fetched while scheduled or in
+    progress) is open and is fetched again.
+    """
+
+    season: int
+    seen: Mapping[str, str] = field(default_factory=dict)
+    complete: frozenset[str] = frozenset()
+
+    def open_days(self, until: dt.date) -> list[str]:
+        """Days of the season before ``until`` that are not complete (never fetched or not settled)."""
+        lo, hi = season_window(self.season)
+        end = min(hi, until - dt.timedelta(days=1))
+        return [d.isoformat() for d in _days(lo, end) if d.isoformat() not in self.complete]
+
+
+def day_ledger(season: int, fetches: Iterable[tuple[Mapping[str, Any], list[dict[str, Any]]]]) -> DayLedger:
+    """The ledger from ``(manifest, records)`` pairs of ``/games`` responses (any order)."""
+    latest: dict[str, tuple[tuple[str, str], str, bool]] = {}
+    for manifest, records in fetches:
+        span = manifest_range(manifest)
+        if span is None:
+            continue
+        order, as_of = fetch_order(manifest), fetched_as_of(manifest)
+        # a record without a status (not the real API) cannot say more than its fetch time: settled
+        unsettled = {utc_date(str(r.get("startDate"))) for r in records
+                     if r.get("startDate") and r.get("status") and str(r["status"]).lower() not in DONE_STATUSES}
+        for d in _days(dt.date.fromisoformat(span[0]), dt.date.fromisoformat(span[1])):
+            day = d.isoformat()
+            if day not in latest or order > latest[day][0]:
+                latest[day] = (order, as_of, day < as_of and day not in unsettled)
+    return DayLedger(season, {d: v[1] for d, v in latest.items()},
+                     frozenset(d for d, v in latest.items() if v[2]))
+
+
+def day_ledger_from_bronze(store: BronzeStore, season: int) -> DayLedger:
+    """The ledger of every ``/games`` response of ``season`` in bronze."""
+    return day_ledger(season, ((m, _records(store, m)) for m in list_manifests(store, "games", season)))
+
+
+def day_spans(days: Iterable[str]) -> list[tuple[str, str]]:
+    """Consecutive ISO days as inclusive (start, end) spans: ``[1, 2, 3, 7]`` → ``[(1, 3), (7, 7)]``."""
+    spans: list[list[str]] = []
+    for day in sorted(set(days)):
+        if spans and dt.date.fromisoformat(spans[-1][1]) + dt.timedelta(days=1) == dt.date.fromisoformat(day):
+            spans[-1][1] = day
+        else:
+            spans.append([day, day])
+    return [(a, b) for a, b in spans]
 
 
 def facts_from_source(source: Any, season: int) -> SeasonFacts:
@@ -397,17 +489,24 @@ class PlanOptions:
         """Incremental window ∩ the season window (None in backfill mode or when they do not meet)."""
         if self.mode != "incremental":
             return None
-        as_of = self.as_of or dt.datetime.now(dt.timezone.utc).date()
+        as_of = self.today()
         lo, hi = season_window(season)
         start, end = max(lo, as_of - dt.timedelta(days=max(0, self.window_days - 1))), min(hi, as_of)
         return (start, end) if start <= end else None
+
+    def today(self) -> dt.date:
+        """The as-of date (default: today, UTC)."""
+        return self.as_of or dt.datetime.now(dt.timezone.utc).date()
 
 
 class Planner:
     """Builds the staged plan for (seasons, endpoints, mode)."""
 
-    def __init__(self, endpoints: Sequence[Endpoint], seasons: Sequence[int], options: PlanOptions | None = None):
+    def __init__(self, endpoints: Sequence[Endpoint], seasons: Sequence[int], options: PlanOptions | None = None,
+                 ledgers: Mapping[int, DayLedger] | None = None):
         self.options = options or PlanOptions()
+        # incremental: what earlier fetches knew per day (None: only the window is re-fetched)
+        self.ledgers = dict(ledgers) if ledgers is not None else None
         if self.options.mode not in MODES:
             raise UserError(f"mode must be one of {', '.join(MODES)}, got {self.options.mode!r}")
         self.endpoints = list(endpoints)
@@ -434,6 +533,29 @@ class Planner:
     def needs_facts(self) -> bool:
         return bool(self.stage2_endpoints)
 
+    def refresh_days(self, season: int) -> list[str] | None:
+        """Incremental: the UTC days of ``season`` to fetch again (None in backfill mode: everything).
+
+        The window (last ``window_days`` days up to ``as_of``) plus, when a ledger is known, every earlier
+        open day of the season: never fetched, or fetched before it was over or while a game of it was
+        not settled. Nothing after ``as_of`` (the future has nothing to fetch yet).
+        """
+        if not self.incremental:
+            return None
+        window = self.options.window(season)
+        days = {d.isoformat() for d in _days(*window)} if window else set()
+        ledger = (self.ledgers or {}).get(season)
+        if ledger is not None:
+            days.update(ledger.open_days(self.options.today()))
+        return sorted(days)
+
+    def _stamp(self, calls: list[Call]) -> list[Call]:
+        """Incremental calls carry the run's as-of date into their manifests (the next run's ledger)."""
+        if not self.incremental:
+            return calls
+        as_of = self.options.today().isoformat()
+        return [c if c.as_of == as_of else replace(c, as_of=as_of) for c in calls]
+
     # ------------------------------------------------------------ stage 1
     def stage1(self) -> list[Call]:
         calls: list[Call] = []
@@ -449,14 +571,14 @@ class Planner:
                                            force=self._refresh_season_docs(s)))
             elif e.slug == "games":
                 for s in self.seasons:
-                    window = self.options.window(s)
-                    if self.incremental and window is None:
-                        continue
-                    a, b = window if window else (None, None)
-                    for start, end in estimated_chunks("games", s, a, b):
-                        calls.append(Call.make(e, range_params(e, s, start, end), s, note=note,
-                                               range_=(start, end), force=window is not None))
-        return calls
+                    days = self.refresh_days(s)
+                    spans = day_spans(days) if days is not None else [(None, None)]
+                    for a, b in spans:
+                        lo, hi = (dt.date.fromisoformat(a), dt.date.fromisoformat(b)) if a and b else (None, None)
+                        for start, end in estimated_chunks("games", s, lo, hi):
+                            calls.append(Call.make(e, range_params(e, s, start, end), s, note=note,
+                                                   range_=(start, end), force=days is not None))
+        return self._stamp(calls)
 
     def _refresh_season_docs(self, season: int) -> bool:
         """Season documents (ratings, stats, rankings) change while a season runs: incremental re-fetches
@@ -467,28 +589,32 @@ class Planner:
     def stage2(self, facts: SeasonFacts) -> list[Call]:
         s = facts.season
         window = self.options.window(s)
-        if self.incremental and window is None:
+        days = self.refresh_days(s)
+        if days is not None and not days:
             return []
-        in_window = (lambda d: window[0].isoformat() <= d <= window[1].isoformat()) if window else (lambda d: True)
+        wanted = set(days or ())
+        in_window = (lambda d: d in wanted) if days is not None else (lambda d: True)
         # Games after "today" have no plays, substitutions or lineups yet: asking would store empty answers
         # that a backfill then treats as done. Incremental runs pick those days up once they are played.
         today = (self.options.as_of or dt.datetime.now(dt.timezone.utc).date()).isoformat()
         games = [g for g in facts.games if in_window(g.date) and g.date <= today]
-        force = window is not None
+        force = days is not None
         calls: list[Call] = []
         for e in self.stage2_endpoints:
             if e.scope == "date_range":
-                a, b = window if window else (None, None)
-                for start, end in exact_chunks(e.slug, s, facts.games_per_day, a, b):
-                    calls.append(Call.make(e, range_params(e, s, start, end), s, stage=2, range_=(start, end),
-                                           force=force))
+                for a, b in (day_spans(days) if days is not None else [(None, None)]):
+                    lo, hi = (dt.date.fromisoformat(a), dt.date.fromisoformat(b)) if a and b else (None, None)
+                    for start, end in exact_chunks(e.slug, s, facts.games_per_day, lo, hi):
+                        calls.append(Call.make(e, range_params(e, s, start, end), s, stage=2,
+                                               range_=(start, end), force=force))
             elif e.scope == "date":
                 for day in sorted({g.date for g in games}):
                     calls.append(Call.make(e, {"date": day}, s, date=day, stage=2, force=force))
             elif e.scope == "game":
                 calls.extend(Call.make(e, {"gameId": g.id}, s, stage=2, force=force) for g in games)
             elif e.scope == "team_season":
-                calls.extend(self._team_calls(e, s, facts, games, window, force))
+                calls.extend(self._team_calls(e, s, facts, games, window if days is None else (
+                    dt.date.fromisoformat(days[0]), dt.date.fromisoformat(days[-1])), force))
             elif e.scope == "conference_season":
                 conferences, loose = facts.conference_params()
                 base = {e.season_param or "season": s}
@@ -504,7 +630,7 @@ class Planner:
             elif e.scope == "player_season":
                 calls.extend(Call.make(e, {"playerId": p, "season": s}, s, stage=2, force=force)
                              for p in facts.players)
-        return calls
+        return self._stamp(calls)
 
     def _team_calls(self, e: Endpoint, season: int, facts: SeasonFacts, games: list[GameFact],
                     window: tuple[dt.date, dt.date] | None, force: bool) -> list[Call]:

@@ -2,12 +2,21 @@
 
 Definitions (documented in docs/gold.md, chosen to match KenPom/Torvik usage):
 
-* possessions = FGA − OREB + TOV + 0.475·FTA, per team per game;
-* tempo = 40 · Σ game possessions / Σ game minutes, where a game's
-  possessions are the mean of both teams' counts and minutes include
-  overtime (45, 50, …), so overtime games do not inflate pace;
-* offensive / defensive efficiency = points scored / allowed per 100 of the
-  team's / the opponent's possessions;
+* possessions = FGA − OREB + TOV + 0.475·FTA, per team per game; a game's
+  possession count is the mean of both teams' estimates, and that one count
+  is used for offence, defence and tempo alike;
+* a game counts toward possessions, tempo, efficiency and four factors only
+  when all eight possession inputs (both sides' FGA, OREB, TOV, FTA) are
+  present; the others still count in records and points and are counted in
+  ``games_missing_box`` (never silently summed into efficiency);
+* tempo = 40 · Σ game possessions / Σ game minutes (box-complete games; minutes
+  include overtime, 45, 50, …, so overtime games do not inflate pace);
+* offensive / defensive efficiency = points scored / allowed per 100 game
+  possessions, over box-complete games;
+* Pythagorean expectation = off^11.5 / (off^11.5 + def^11.5) of the raw
+  efficiencies (11.5 is KenPom's exponent for efficiency), luck = win% − pythag;
+* adjusted ratings and strength of schedule (mean final adj_margin of the
+  opponents faced) come from the ratings solver (docs/ratings.md).
 * four factors from summed counts (never averages of per-game ratios):
   eFG% = (FGM + 0.5·3PM)/FGA, TOV% = TOV/possessions,
   OREB% = OREB/(OREB + opponent DREB), FT rate = FTA/FGA; the defensive
@@ -15,12 +24,16 @@ Definitions (documented in docs/gold.md, chosen to match KenPom/Torvik usage):
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pyspark.sql import Column, DataFrame
+    from pyspark.sql import Column, DataFrame, SparkSession
+
+    from ..config import Config
 
 FT_FACTOR = 0.475
+PYTHAG_EXPONENT = 11.5
+POSSESSION_INPUTS = ("fg_att", "oreb", "tov", "ft_att")
 
 
 def possessions(prefix: str) -> "Column":
@@ -57,17 +70,28 @@ def per_game(team_games: "DataFrame") -> "DataFrame":
     loss = F.col("team_points") < F.col("opp_points")
     site = F.when(F.col("neutral_site"), "neutral").when(F.col("is_home"), "home").otherwise("away")
     t_poss, o_poss = possessions("team"), possessions("opp")
-    return team_games.select(
+    complete = F.lit(True)
+    for side in ("team", "opp"):
+        for c in POSSESSION_INPUTS:
+            complete = complete & F.col(f"{side}_{c}").isNotNull()
+    box = complete.alias("box")
+
+    def when_box(col: "Column") -> "Column":
+        return F.when(complete, col)
+
+    return team_games.select(box,
         "season", "team_id", "team", "conference", "start_date",
         win.cast("int").alias("w"), loss.cast("int").alias("l"),
         F.coalesce(F.col("conference_game"), F.lit(False)).alias("conf"), site.alias("site"),
         F.col("team_points").alias("pf"), F.col("opp_points").alias("pa"),
-        game_minutes(team_games).alias("minutes"),
-        t_poss.alias("poss"), o_poss.alias("opp_poss"), ((t_poss + o_poss) / 2).alias("game_poss"),
-        *[F.col(f"team_{c}").alias(f"t_{c}") for c in ("fg_made", "fg_att", "fg3_made", "ft_att", "tov", "oreb",
-                                                        "dreb")],
-        *[F.col(f"opp_{c}").alias(f"o_{c}") for c in ("fg_made", "fg_att", "fg3_made", "ft_att", "tov", "oreb",
-                                                       "dreb")],
+        when_box(F.col("team_points")).alias("pf_box"), when_box(F.col("opp_points")).alias("pa_box"),
+        game_minutes(team_games).alias("minutes"), when_box(game_minutes(team_games)).alias("box_minutes"),
+        when_box(t_poss).alias("poss"), when_box(o_poss).alias("opp_poss"),
+        when_box((t_poss + o_poss) / 2).alias("game_poss"),
+        *[when_box(F.col(f"team_{c}")).alias(f"t_{c}") for c in ("fg_made", "fg_att", "fg3_made", "ft_att", "tov",
+                                                                  "oreb", "dreb")],
+        *[when_box(F.col(f"opp_{c}")).alias(f"o_{c}") for c in ("fg_made", "fg_att", "fg3_made", "ft_att", "tov",
+                                                                 "oreb", "dreb")],
     )
 
 
@@ -92,6 +116,8 @@ def team_season(team_games: "DataFrame", games: "DataFrame") -> "DataFrame":
 
     s = g.groupBy("season", "team_id").agg(
         F.count("*").cast("int").alias("games"),
+        F.sum(F.when(F.col("box"), 0).otherwise(1)).cast("int").alias("games_missing_box"),
+        F.sum("pf_box").alias("_pf_box"), F.sum("pa_box").alias("_pa_box"), F.sum("box_minutes").alias("_box_min"),
         F.sum("w").cast("int").alias("wins"), F.sum("l").cast("int").alias("losses"),
         wins_at(F.col("conf"), "w").alias("conf_wins"), wins_at(F.col("conf"), "l").alias("conf_losses"),
         wins_at(F.col("site") == "home", "w").alias("home_wins"),
@@ -114,10 +140,10 @@ def team_season(team_games: "DataFrame", games: "DataFrame") -> "DataFrame":
         (c("points_for") / c("games")).alias("avg_points_for"),
         (c("points_against") / c("games")).alias("avg_points_against"),
         ((c("points_for") - c("points_against")) / c("games")).alias("avg_margin"),
-        "minutes", "possessions", "opp_possessions",
-        _ratio(c("_game_poss") * 40, c("minutes")).alias("tempo"),
-        _ratio(c("points_for") * 100, c("possessions")).alias("off_efficiency"),
-        _ratio(c("points_against") * 100, c("opp_possessions")).alias("def_efficiency"),
+        "games_missing_box", "minutes", "possessions", "opp_possessions", c("_game_poss").alias("game_possessions"),
+        _ratio(c("_game_poss") * 40, c("_box_min")).alias("tempo"),
+        _ratio(c("_pf_box") * 100, c("_game_poss")).alias("off_efficiency"),
+        _ratio(c("_pa_box") * 100, c("_game_poss")).alias("def_efficiency"),
         _ratio((c("t_fg_made") + 0.5 * c("t_fg3_made")), c("t_fg_att")).alias("off_efg_pct"),
         _ratio(c("t_tov"), c("possessions")).alias("off_tov_pct"),
         _ratio(c("t_oreb"), c("t_oreb") + c("o_dreb")).alias("off_oreb_pct"),
@@ -127,4 +153,47 @@ def team_season(team_games: "DataFrame", games: "DataFrame") -> "DataFrame":
         _ratio(c("o_oreb"), c("o_oreb") + c("t_dreb")).alias("def_oreb_pct"),
         _ratio(c("o_ft_att"), c("o_fg_att")).alias("def_ft_rate"),
     )
-    return out.withColumn("net_efficiency", F.col("off_efficiency") - F.col("def_efficiency"))
+    pyth = (F.pow(c("off_efficiency"), PYTHAG_EXPONENT)
+            / (F.pow(c("off_efficiency"), PYTHAG_EXPONENT) + F.pow(c("def_efficiency"), PYTHAG_EXPONENT)))
+    return (out.withColumn("net_efficiency", c("off_efficiency") - c("def_efficiency"))
+            .withColumn("win_pct", c("wins") / c("games"))
+            .withColumn("pythag_win_pct", pyth)
+            .withColumn("luck", c("win_pct") - c("pythag_win_pct")))
+
+
+def with_adjusted(profile: "DataFrame", adjusted: "DataFrame") -> "DataFrame":
+    """Join the solver's final adjusted ratings and strength of schedule (by season, team_id)."""
+    return profile.join(adjusted, ["season", "team_id"], "left")
+
+
+def build_team_season(spark: "SparkSession", cfg: "Config", season: int, run_id: str) -> dict[str, Any]:
+    """Rebuild one season partition of gold.team_season (raw profile + solver's final adjusted ratings)."""
+    from pyspark.sql import functions as F
+
+    from ..iceberg import ensure_table, merge_upsert
+    from ..spark import ddl_schema
+    from ..tables import GOLD_TEAM_SEASON, SILVER_GAMES, SILVER_TEAM_GAME_STATS
+    from .ratings import final_team_ratings, load_season, season_prior
+    from .ratings_model import ModelParams
+
+    games = spark.table(ensure_table(spark, cfg, SILVER_GAMES)).where(F.col("season") == season)
+    team_games = spark.table(ensure_table(spark, cfg, SILVER_TEAM_GAME_STATS)).where(F.col("season") == season)
+    profile = team_season(team_games, games)
+    data = load_season(spark, cfg, season)
+    params = ModelParams()
+    prior = season_prior(spark, cfg, season, data, params) if len(data.games) else None
+    adjusted = final_team_ratings(data, params, prior)
+    cols = ["adj_off", "adj_def", "adj_tempo", "adj_em", "adj_margin", "rank_adj_margin", "sos"]
+    schema = ddl_schema("season INT, team_id BIGINT, adj_off DOUBLE, adj_def DOUBLE, adj_tempo DOUBLE, "
+                        "adj_em DOUBLE, adj_margin DOUBLE, rank_adj_margin INT, sos DOUBLE")
+    adj_df = spark.createDataFrame([(season, tid, *[v[c] for c in cols]) for tid, v in adjusted.items()], schema)
+    freshness = team_games.groupBy("season", "team_id").agg(F.max("_ingested_at").alias("_ingested_at"))
+    rows = (with_adjusted(profile, adj_df).join(freshness, ["season", "team_id"], "left")
+            .withColumn("_source_file", F.lit(f"{SILVER_TEAM_GAME_STATS.name},{SILVER_GAMES.name}"))
+            .withColumn("_run_id", F.lit(run_id))).cache()
+    missing = rows.agg(F.sum("games_missing_box").alias("m")).collect()[0]["m"] or 0
+    merge = merge_upsert(spark, cfg, GOLD_TEAM_SEASON, rows, prune={"season": [season]}, delete_missing=True)
+    rows.unpersist()
+    # each game is counted once per team: team-games without a complete box score
+    return {"table": GOLD_TEAM_SEASON.name, "team_games_missing_box": int(missing),
+            **{k: v for k, v in merge.to_dict().items() if k != "table"}}

@@ -38,6 +38,7 @@ class BronzeFile:
 class FileCheck:
     good: list[BronzeFile] = field(default_factory=list)
     bad: list[tuple[BronzeFile, str]] = field(default_factory=list)
+    good_bytes: int = 0         # decompressed size of the good files (decides whether a load is cached)
 
 
 def check_files(files: Iterable[BronzeFile], read_bytes: Callable[[str], bytes]) -> FileCheck:
@@ -48,27 +49,29 @@ def check_files(files: Iterable[BronzeFile], read_bytes: Callable[[str], bytes])
     out = FileCheck()
     # zlib and hashlib release the GIL, so threads check files in parallel.
     with ThreadPoolExecutor(max_workers=max(2, min(8, (os.cpu_count() or 2) * 2))) as pool:
-        reasons = list(pool.map(lambda f: _check_one(f, read_bytes), files))
-    for f, reason in zip(files, reasons):
+        checks = list(pool.map(lambda f: _check_one(f, read_bytes), files))
+    for f, (reason, size) in zip(files, checks):
         if reason:
             out.bad.append((f, reason))
         else:
             out.good.append(f)
+            out.good_bytes += size
     return out
 
 
-def _check_one(f: BronzeFile, read_bytes: Callable[[str], bytes]) -> str | None:
+def _check_one(f: BronzeFile, read_bytes: Callable[[str], bytes]) -> tuple[str | None, int]:
+    """``(reason the file is bad or None, decompressed size)``."""
     try:
         raw = read_bytes(f.uri)
     except (OSError, KeyError) as exc:
-        return f"bronze file unreadable: {exc}"
+        return f"bronze file unreadable: {exc}", 0
     try:
         body = gzip.decompress(raw) if f.uri.endswith(".gz") else raw
     except (EOFError, OSError, zlib.error) as exc:
-        return f"truncated or corrupt gzip: {exc}"
+        return f"truncated or corrupt gzip: {exc}", 0
     if f.sha256 and hashlib.sha256(body).hexdigest() != f.sha256:
-        return "content does not match the manifest sha256 (changed or truncated after fetch)"
-    return None
+        return "content does not match the manifest sha256 (changed or truncated after fetch)", 0
+    return None, len(body)
 
 
 MALFORMED_FILE = "bronze file is not a valid JSON array or object (malformed or truncated JSON)"
@@ -106,8 +109,10 @@ def read_json_records(
     # A file that is not a JSON array becomes one row flagged _file_malformed (standing for all its records).
     # The flag travels as a sentinel element: any column computed beside explode() would make Spark carry
     # the whole response text into every exploded row.
-    records = (texts.select("_file", F.explode(F.coalesce(items, F.array(F.lit(_MALFORMED_SENTINEL)))).alias("_el"))
-               .select("_file", F.col("_el").eqNullSafe(_MALFORMED_SENTINEL).alias("_file_malformed"),
+    # _record_pos (the element's index in its response) identifies a record even after a transform explodes it.
+    records = (texts.select("_file", F.posexplode(F.coalesce(items, F.array(F.lit(_MALFORMED_SENTINEL))))
+                            .alias("_record_pos", "_el"))
+               .select("_file", "_record_pos", F.col("_el").eqNullSafe(_MALFORMED_SENTINEL).alias("_file_malformed"),
                        F.when(~F.col("_el").eqNullSafe(_MALFORMED_SENTINEL), F.col("_el")).alias("_raw_json")))
     parsed = F.from_json("_raw_json", f"{schema_ddl}, _corrupt_record STRING",
                          {"mode": "PERMISSIVE", "columnNameOfCorruptRecord": "_corrupt_record"})
@@ -116,7 +121,7 @@ def read_json_records(
                              F.array(*[F.lit(k) for k in known]))
     # inline() expands the parsed struct in one generator step: selecting "_r.*" instead lets the
     # optimizer copy from_json into every column expression and parse each record once per field.
-    df = records.select("_file", "_file_malformed", "_raw_json", unknown.alias("_unknown_keys"),
+    df = records.select("_file", "_record_pos", "_file_malformed", "_raw_json", unknown.alias("_unknown_keys"),
                         F.inline(F.array(parsed)))
     lineage = spark.createDataFrame(
         [(f.uri.removeprefix("file://").removeprefix("file:"), f.uri, f.fetched_at, f.run_id, f.record_count, f.season, f.params)

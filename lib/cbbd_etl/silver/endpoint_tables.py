@@ -11,22 +11,21 @@ Columns, types and the read schema all come from the API models
 ``silver.games`` and ``silver.team_game_stats`` keep hand-written transforms
 (their column names are the contract the gold layer was built on); their
 read schemas are checked against the same models by a test.
+
+This module is a declaration (no Spark, no I/O at import, nothing from the
+execution layers): the job registry and the table catalog read it. The Spark
+side (transform, enum rules, the pipeline wiring) is
+:mod:`cbbd_etl.silver.endpoint_transform`.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Mapping
+from typing import Mapping
 
-from ..tables import Column, TableSpec
-from .api_models import FlatColumn, fields, flat_columns, read_schema, response_model, snake
+from ..table_spec import Column, TableSpec
+from .api_models import FlatColumn, fields, flat_columns, read_schema, response_model, snake  # noqa: F401
 
-if TYPE_CHECKING:  # pragma: no cover
-    from pyspark.sql import Column as SparkColumn
-    from pyspark.sql import DataFrame
-
-    from ..runner import JobContext
-    from .pipeline import SilverSource
 
 
 @dataclass(frozen=True)
@@ -45,6 +44,10 @@ class EndpointTable:
     merge_on_read: bool = False
     from_params: Mapping[str, str] = field(default_factory=dict)   # silver column <- request parameter
     comment: str = ""
+    # real API shapes (docs/real_api_shapes.md): columns whose "" sentinel means "unknown" (-> null), and
+    # derived BOOLEAN flags, silver column -> Spark SQL condition over silver columns
+    blank_to_null: tuple[str, ...] = ()
+    flags: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def model(self) -> str:
@@ -87,59 +90,10 @@ class EndpointTable:
             cols = [Column("season", "INT", nullable=False) if c.name == "season" else c for c in cols]
         if self.date_from:
             cols.append(Column("game_date", "DATE"))
+        cols += [Column(name, "BOOLEAN") for name in self.flags]
         return TableSpec(name=self.table, columns=tuple(cols), keys=self.keys, partition_by=self.partition_by,
                          comment=self.comment or f"CBBD {', '.join(self.sources)} records ({self.model}).",
                          merge_on_read=self.merge_on_read)
-
-    def transform(self, raw: "DataFrame") -> "DataFrame":
-        """API records → silver rows: flatten structs, type timestamps, explode, derive season and game date."""
-        from pyspark.sql import functions as F
-
-        from .common import eastern_date, season_of_date, technical_columns
-
-        tech = technical_columns(raw)
-        df = raw
-        if self.explode:
-            # explode_outer keeps a record whose array is empty/null as one row, so it is quarantined
-            # (null key) rather than vanishing from the reconciliation.
-            df = df.select("*", F.explode_outer(F.col(f"`{self.explode}`")).alias("_el"))
-        cols = [_typed(c).alias(c.name) for c in self.columns]
-        # The text of each parsed timestamp rides along so a value that failed to parse can be told from a null.
-        cols += [_raw_path(c).alias(f"_raw_{c.name}") for c in self.columns if c.source_kind in ("datetime", "date")]
-        cols += [F.get_json_object("_params", f"$.{param}").cast("bigint").alias(name)
-                 for name, param in self.from_params.items()]
-        out = df.select(*cols, *tech)
-        if self.season_from == "manifest":
-            # Game-scoped requests carry no season: fall back to the season of the game's date.
-            fallback = season_of_date(eastern_date(F.col(self.date_from))) if self.date_from else F.lit(None)
-            out = out.withColumn("season", F.coalesce(F.col("_season").cast("int"), fallback))
-        elif self.season_from and self.season_from != "season":
-            out = out.withColumn("season", F.col(self.season_from).cast("int"))
-        elif self.season_from:
-            out = out.withColumn("season", F.col("season").cast("int"))
-        if self.date_from:
-            out = out.withColumn("game_date", eastern_date(F.col(self.date_from)))
-        return out
-
-    def enum_rules(self) -> list[tuple[str, "SparkColumn"]]:
-        """An enum value the model does not allow is a type change: quarantine, never null."""
-        from pyspark.sql import functions as F
-
-        rules = enum_rules(self.columns)
-        for c in self.columns:
-            if c.source_kind in ("datetime", "date"):
-                rules.append((f"{c.name} is not an ISO {c.source_kind}",
-                              F.col(c.name).isNull() & F.col(f"_raw_{c.name}").isNotNull()))
-        return rules
-
-
-def enum_rules(columns: list[FlatColumn]) -> list[tuple[str, "SparkColumn"]]:
-    """A value outside the model's enum is a changed type: the record is quarantined, never nulled."""
-    from pyspark.sql import functions as F
-
-    return [(f"{c.name} has a value outside {'/'.join(c.enum_values)}",
-             F.col(c.name).isNotNull() & ~F.col(c.name).isin(list(c.enum_values)))
-            for c in columns if c.enum_values]
 
 
 def _element_model(model: str, array_field: str) -> str:
@@ -159,28 +113,6 @@ def _int_like(c: FlatColumn) -> bool:
 
 def _silver_type(c: FlatColumn) -> str:
     return "BIGINT" if _int_like(c) else c.type
-
-
-def _raw_path(c: FlatColumn) -> "SparkColumn":
-    from pyspark.sql import functions as F
-
-    return F.col(".".join(f"`{p}`" for p in c.api_path.split(".")))
-
-
-def _typed(c: FlatColumn) -> "SparkColumn":
-    """Read-typed API value → silver type (timestamps parsed; arrays re-typed positionally to snake_case)."""
-    from pyspark.sql import functions as F
-
-    col = _raw_path(c)
-    if c.source_kind == "datetime":
-        return F.to_timestamp(col)
-    if c.source_kind == "date":
-        return F.to_date(col)
-    if c.source_kind == "array":
-        return col.cast(c.type)
-    if _int_like(c):
-        return col.cast("bigint")
-    return col
 
 
 # ---------------------------------------------------------------------------------------------- declarations
@@ -204,7 +136,10 @@ ENDPOINT_TABLES: tuple[EndpointTable, ...] = (
                   partition_by=()),
     # Season-scoped dimensions.
     EndpointTable("silver.teams", ("/teams",), ("season", "team_id"), {"id": "team_id"}, season_from="manifest",
-                  comment="Teams as listed for a season (conference membership changes between seasons)."),
+                  flags={"is_division_i": "conference IS NOT NULL"},
+                  comment="Teams as listed for a season: a snapshot at fetch time (conference membership changes "
+                          "between seasons; history from silver.games or silver.conference_history). Non-D1 "
+                          "teams have no conference (is_division_i false)."),
     EndpointTable("silver.team_directory", ("/teams/directory",), ("season", "team_id"),
                   {"teams.id": "team_id"}, explode="teams", element_prefix="team_"),
     EndpointTable("silver.rosters", ("/teams/roster",), ("season", "team_id", "player_id"),
@@ -219,7 +154,9 @@ ENDPOINT_TABLES: tuple[EndpointTable, ...] = (
                                    "/plays/tournament"),
                   ("play_id",), {"id": "play_id"}, date_from="game_start_date",
                   partition_by=("season", "game_date"), merge_on_read=True,
-                  comment="Play by play; on_floor and participants kept as arrays (always read with the play)."),
+                  blank_to_null=("game_source_id", "game_type"),
+                  comment="Play by play; on_floor and participants kept as arrays (always read with the play). "
+                          "wallclock is US-Eastern wall time labelled Z as the API sends it: not an instant."),
     EndpointTable("silver.substitutions", ("/substitutions/team", "/substitutions/game/{gameId}",
                                            "/substitutions/player/{playerId}"),
                   ("game_id", "athlete_id", "sub_in_period", "sub_in_seconds_remaining"), season_from="manifest",
@@ -234,7 +171,10 @@ ENDPOINT_TABLES: tuple[EndpointTable, ...] = (
     EndpointTable("silver.ratings_srs", ("/ratings/srs",), ("season", "team_id")),
     EndpointTable("silver.ratings_elo", ("/ratings/elo",), ("season", "team_id")),
     # Season stats.
-    EndpointTable("silver.team_season_stats", ("/stats/team/season",), ("season", "team_id")),
+    EndpointTable("silver.team_season_stats", ("/stats/team/season",), ("season", "team_id"),
+                  flags={"is_division_i": "conference IS NOT NULL"},
+                  comment="Team season stats; the API includes non-D1 teams (conference null, is_division_i false). "
+                          "four factors' turnover_ratio is a fraction rounded to 0.1 here (per 100 in box scores)."),
     EndpointTable("silver.player_season_stats", ("/stats/player/season",), ("season", "team_id", "athlete_id")),
     EndpointTable("silver.team_leaderboard", ("/stats/team/leaderboard",), ("season", "team_id")),
     EndpointTable("silver.team_season_shooting", ("/stats/team/shooting/season",), ("season", "team_id")),
@@ -258,25 +198,3 @@ _BY_TABLE = {t.table: t for t in ENDPOINT_TABLES}
 
 def get_endpoint_table(name: str) -> EndpointTable:
     return _BY_TABLE[name]
-
-
-def silver_source(t: EndpointTable) -> "SilverSource":
-    """The generic pipeline's view of a declaration."""
-    from ..api.endpoints import slug_of
-    from .api_models import field_names
-    from .pipeline import SilverSource
-
-    return SilverSource(slugs=tuple(slug_of(p) for p in t.sources), api_schema=t.read_ddl,
-                        api_columns=field_names(t.model), transform=t.transform, table=t.spec,
-                        date_col=t.date_from, response=t.response, exploded=bool(t.explode),
-                        extra_rules=t.enum_rules)
-
-
-def run_endpoint_tables(ctx: "JobContext", tables: tuple[str, ...]) -> dict[str, object]:
-    """Run the generic pipeline for several tables of one job; reconciled only if every table is."""
-    from .pipeline import run_silver
-
-    reports = [run_silver(ctx, silver_source(get_endpoint_table(name))) for name in tables]
-    return {"tables": reports, "reconciled": all(r["reconciled"] for r in reports),
-            **{k: sum(int(r.get(k, 0)) for r in reports)
-               for k in ("bronze_records", "inserted", "updated", "unchanged", "duplicates", "quarantined")}}

@@ -18,13 +18,52 @@ from ..tables import META_QUARANTINE, TableSpec
 from .bronze_reader import MALFORMED_FILE, NULL_RECORD, check_files, quarantine_rows_for_files, read_json_records
 from .common import standard_rules
 from .processed import mark_processed, unprocessed
-from .quarantine import split_valid, with_quarantine_columns
+from .quarantine import tag_reasons, with_quarantine_columns
 from .schema_drift import record_drift
 
 if TYPE_CHECKING:  # pragma: no cover
     from pyspark.sql import Column, DataFrame
 
     from ..runner import JobContext
+
+
+# Decompressed bronze bytes up to which one load is cached in Spark (a season of box scores is a few MB;
+# a season of plays, ~1 GB, is not: it is read twice rather than spilled to disk).
+CACHE_LOAD_MAX_BYTES = 256 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class LoadStats:
+    """Every count a silver load needs, from one aggregation over the tagged rows."""
+
+    valid: int                  # rows that pass every rule (the MERGE source)
+    rejected: int               # records quarantined by a rule (a malformed file counts its manifest records)
+    parsed_records: int         # API records read (for exploded tables: before the explode)
+    unknown_fields: list[str]   # top-level fields the schema lacks (schema drift)
+
+
+def load_stats(tagged: "DataFrame", exploded: bool) -> LoadStats:
+    """One Spark action for all counts of a load (``tagged``: rows with ``_reason``, see ``tag_reasons``).
+
+    A malformed file is one row standing for every record its manifest counted. For an exploded table a
+    record is several rows, so its records are counted as distinct (file, position) pairs.
+    """
+    from pyspark.sql import functions as F
+
+    malformed = F.col("_file_malformed")
+    weight = F.when(malformed, F.col("_file_records")).otherwise(1)
+    aggs = [F.sum(F.when(F.col("_reason").isNull(), 1).otherwise(0)).alias("valid"),
+            F.sum(F.when(F.col("_reason").isNotNull(), weight).otherwise(0)).alias("rejected"),
+            F.array_sort(F.array_distinct(F.flatten(F.collect_set(
+                F.when(F.size("_unknown_keys") > 0, F.col("_unknown_keys")))))).alias("unknown")]
+    if exploded:
+        aggs.append((F.count_distinct(F.when(~malformed, F.struct("_source_file", "_record_pos")))
+                     + F.coalesce(F.sum(F.when(malformed, F.col("_file_records"))), F.lit(0))).alias("parsed"))
+    else:
+        aggs.append(F.sum(weight).alias("parsed"))
+    row = tagged.agg(*aggs).first()
+    return LoadStats(valid=int(row["valid"] or 0), rejected=int(row["rejected"] or 0),
+                     parsed_records=int(row["parsed"] or 0), unknown_fields=list(row["unknown"] or []))
 
 
 @dataclass(frozen=True)
@@ -77,40 +116,46 @@ def run_silver(ctx: "JobContext", source: SilverSource, season: int | None = Non
 
     raw = read_json_records(spark, checked.good, source.api_schema, response=source.response,
                             known_keys=source.api_columns)
-    report["schema_drift"] = record_drift(spark, cfg, raw, source.table.name, ctx.run_id)
-    if source.exploded:
-        counts = raw.agg(F.sum(F.when(F.col("_file_malformed"), F.col("_file_records")).otherwise(1))).first()
-        parsed_records = int(counts[0] or 0)
     typed = source.transform(raw)
     rules = [(MALFORMED_FILE, F.col("_file_malformed")), (NULL_RECORD, F.col("_raw_json").isNull())]
     rules += standard_rules(typed, cfg.seasons.first, cfg.seasons.last, list(source.table.keys), source.date_col,
                             seasonal=seasonal)
     rules += source.extra_rules()
-    valid, rejected = split_valid(typed, rules)
-    rejected = rejected.cache()
-    # A malformed file is one row standing for every record its manifest counted.
-    n_rejected = int(rejected.agg(F.sum(F.when(F.col("_file_malformed"), F.col("_file_records"))
-                                        .otherwise(1))).first()[0] or 0)
-    if n_rejected:
-        key_expr = F.concat_ws("|", *[F.col(k).cast("string") for k in source.table.keys])
-        season_col = F.col("season") if "season" in typed.columns else F.lit(None)
-        raw_text = F.when(~F.col("_file_malformed"), F.coalesce(F.col("_raw_json"), F.lit("null")))
-        q = rejected.select(key_expr.alias("natural_key"), F.col("_reason").alias("reason"),
-                            raw_text.alias("raw_json"), F.col("_source_file").alias("source_file"),
-                            season_col.alias("season"))
-        append_rows(spark, cfg, META_QUARANTINE, with_quarantine_columns(q, source.table.name, ctx.run_id))
-    rejected.unpersist()
-    drop = [c for c in typed.columns if c.startswith("_") and c not in ("_ingested_at", "_source_file")]
-    rows = valid.drop(*drop).withColumn("_run_id", F.lit(ctx.run_id))
-    merge = merge_upsert(spark, cfg, source.table, rows,
-                         prune={"season": [season]} if seasonal and season is not None else None)
+    tagged = tag_reasons(typed, rules)
+    # Small loads (every daily run) are parsed once: the counts, the quarantine rows and the MERGE source
+    # all read this cache. A load too big to cache reads bronze again for the MERGE instead of spilling.
+    cached = checked.good_bytes <= CACHE_LOAD_MAX_BYTES
+    if cached:
+        tagged = tagged.cache()
+    try:
+        stats = load_stats(tagged, source.exploded)
+        drift = record_drift(spark, cfg, raw, source.table.name, ctx.run_id) if stats.unknown_fields else []
+        report["schema_drift"] = drift
+        n_rejected = stats.rejected
+        if n_rejected:
+            rejected = tagged.where(F.col("_reason").isNotNull())
+            key_expr = F.concat_ws("|", *[F.col(k).cast("string") for k in source.table.keys])
+            season_col = F.col("season") if "season" in typed.columns else F.lit(None)
+            raw_text = F.when(~F.col("_file_malformed"), F.coalesce(F.col("_raw_json"), F.lit("null")))
+            q = rejected.select(key_expr.alias("natural_key"), F.col("_reason").alias("reason"),
+                                raw_text.alias("raw_json"), F.col("_source_file").alias("source_file"),
+                                season_col.alias("season"))
+            append_rows(spark, cfg, META_QUARANTINE, with_quarantine_columns(q, source.table.name, ctx.run_id))
+        drop = [c for c in tagged.columns if c.startswith("_") and c not in ("_ingested_at", "_source_file")]
+        rows = tagged.where(F.col("_reason").isNull()).drop(*drop).withColumn("_run_id", F.lit(ctx.run_id))
+        merge = merge_upsert(spark, cfg, source.table, rows,
+                             prune={"season": [season]} if seasonal and season is not None else None,
+                             source_rows=stats.valid)
+    finally:
+        if cached:
+            tagged.unpersist()
     report.update({"inserted": merge.inserted, "updated": merge.updated, "unchanged": merge.unchanged,
                    "duplicates": merge.duplicates, "quarantined": quarantined + n_rejected,
                    "committed": merge.committed})
     accounted = merge.inserted + merge.updated + merge.unchanged + merge.duplicates + n_rejected
     if source.exploded:
         report["rows"] = accounted
-        report["reconciled"] = parsed_records + quarantined == bronze_records
+        report["reconciled"] = stats.parsed_records + quarantined == bronze_records
     else:
         report["reconciled"] = accounted + quarantined == bronze_records
     mark_processed(spark, cfg, source.table.name, files, outcomes, ctx.run_id)

@@ -6,42 +6,98 @@ identified by its URI and the sha256 its manifest records, so a response
 re-fetched into the same key (a correction) is new again. Marking happens
 after the MERGE commits; a crash in between only means the next run reads
 the file again and finds every row unchanged.
+
+Why a cache: every silver job asks this table "what is new?" for each of its
+tables, and asking Spark costs a job each time (most of a no-op job's time).
+The cache holds the whole table's keys as of one Iceberg snapshot, checked
+against the table's current snapshot (metadata only, no Spark job) before
+every use; our own appends extend it when they are the only commit since, so
+a whole workflow run reads the table once.
 """
 from __future__ import annotations
 
+import threading
 from typing import TYPE_CHECKING
 
 from ..config import Config
-from ..iceberg import append_rows, ensure_table
+from ..iceberg import current_snapshot, ensure_table
 from ..tables import META_BRONZE_PROCESSED
 from .bronze_reader import BronzeFile
 
 if TYPE_CHECKING:  # pragma: no cover
     from pyspark.sql import SparkSession
 
+ProcessedKey = tuple[str, str, str]     # (target_table, source_file, sha256)
+_cache: dict[str, tuple[int | None, set[ProcessedKey]]] = {}   # table identifier -> (snapshot id, keys)
+_lock = threading.Lock()
+
+
+def processed_keys(spark: "SparkSession", cfg: Config) -> set[ProcessedKey]:
+    """Every (target table, file, sha256) in ``meta.bronze_processed``: one Spark read per new snapshot."""
+    ident = ensure_table(spark, cfg, META_BRONZE_PROCESSED)
+    snapshot, _ = current_snapshot(spark, ident)
+    cache_key = _cache_key(cfg, ident)
+    with _lock:
+        hit = _cache.get(cache_key)
+        if hit is not None and hit[0] == snapshot:
+            return hit[1]
+    keys: set[ProcessedKey] = set()
+    if snapshot is not None:
+        keys = {(r[0], r[1], r[2]) for r in
+                spark.table(ident).select("target_table", "source_file", "sha256").collect()}
+    with _lock:
+        _cache[cache_key] = (snapshot, keys)
+    return keys
+
 
 def unprocessed(spark: "SparkSession", cfg: Config, table: str, files: list[BronzeFile]) -> list[BronzeFile]:
-    from pyspark.sql import functions as F
-
-    ident = ensure_table(spark, cfg, META_BRONZE_PROCESSED)
-    done = {(r["source_file"], r["sha256"]) for r in
-            spark.table(ident).where(F.col("target_table") == table).select("source_file", "sha256").collect()}
-    return [f for f in files if (f.uri, f.sha256 or "") not in done]
+    """``files`` that ``table`` has not loaded yet (same URI and content hash)."""
+    done = processed_keys(spark, cfg)
+    return [f for f in files if (table, f.uri, f.sha256 or "") not in done]
 
 
 def mark_processed(spark: "SparkSession", cfg: Config, table: str, files: list[BronzeFile],
                    outcomes: dict[str, str], run_id: str) -> int:
-    """Record ``files`` as loaded into ``table`` (``outcomes``: uri → reason for files that were quarantined)."""
+    """Record ``files`` as loaded into ``table`` (``outcomes``: uri → reason for files that were quarantined).
+
+    Files already recorded (a ``reprocess`` replay) are skipped in Python against the cached keys, so a
+    replay commits no snapshot and a new mark is one append job (no anti-join against the table).
+    """
     from pyspark.sql import functions as F
 
     if not files:
         return 0
+    done = processed_keys(spark, cfg)
+    fresh, seen = [], set()
+    for f in files:
+        key = (table, f.uri, f.sha256 or "")
+        if key not in done and key not in seen:
+            seen.add(key)
+            fresh.append(f)
+    if not fresh:
+        return 0
+    ident = ensure_table(spark, cfg, META_BRONZE_PROCESSED)
+    before, _ = current_snapshot(spark, ident)
     rows = spark.createDataFrame(
         [(table, f.uri, f.sha256 or "", f.season, f.record_count, f.fetched_at, outcomes.get(f.uri, "loaded"), run_id)
-         for f in files],
+         for f in fresh],
         "target_table STRING, source_file STRING, sha256 STRING, season INT, record_count BIGINT, fetched STRING, "
         "outcome STRING, run_id STRING")
     rows = rows.select("target_table", "source_file", "sha256", "season", "record_count",
                        F.to_timestamp("fetched").alias("fetched_at"), "outcome", "run_id",
                        F.current_timestamp().alias("processed_at"))
-    return append_rows(spark, cfg, META_BRONZE_PROCESSED, rows)
+    rows.select(*[c for c, _ in META_BRONZE_PROCESSED.all_columns]).writeTo(ident).append()
+    after, parent = current_snapshot(spark, ident)
+    cache_key = _cache_key(cfg, ident)
+    with _lock:
+        hit = _cache.get(cache_key)
+        # Extend the cache only if our append is the one commit since the cached snapshot.
+        if hit is not None and hit[0] == before and parent == before:
+            _cache[cache_key] = (after, hit[1] | seen)
+        else:
+            _cache.pop(cache_key, None)
+    return len(fresh)
+
+
+def _cache_key(cfg: Config, ident: str) -> str:
+    return f"{cfg.lake.warehouse}|{ident}"

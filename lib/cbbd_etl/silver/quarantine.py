@@ -52,8 +52,19 @@ def split_valid(df: "DataFrame", rules: list[tuple[str, "Column"]]) -> tuple["Da
     """
     from pyspark.sql import functions as F
 
+    tagged = tag_reasons(df, rules)
+    return tagged.where(F.col("_reason").isNull()).drop("_reason"), tagged.where(F.col("_reason").isNotNull())
+
+
+def tag_reasons(df: "DataFrame", rules: list[tuple[str, "Column"]]) -> "DataFrame":
+    """``df`` plus ``_reason``: the first failing rule's text, null for a valid row (one frame, both sides).
+
+    Why one tagged frame: a silver load caches it once and takes every count, the quarantine rows and the
+    MERGE source from it, instead of parsing bronze again for each.
+    """
+    from pyspark.sql import functions as F
+
     reason = F.lit(None).cast("string")
     for text, failing in reversed(rules):
         reason = F.when(F.coalesce(failing, F.lit(False)), F.lit(text)).otherwise(reason)
-    tagged = df.withColumn("_reason", reason)
-    return tagged.where(F.col("_reason").isNull()).drop("_reason"), tagged.where(F.col("_reason").isNotNull())
+    return df.withColumn("_reason", reason)

@@ -75,6 +75,26 @@ def _stat(prefix_struct: str, path: str) -> "Column":
     return F.col(f"{prefix_struct}.{path}")
 
 
+def _tov_ratio(struct: str, other: str) -> "Column":
+    """Turnovers per possession (a fraction), from counts: the API's box value is per 100 possessions."""
+    from pyspark.sql import functions as F
+
+    poss = _stat(struct, "possessions")
+    return F.when(poss > 0, _stat(struct, "turnovers.total") / poss)
+
+
+def _oreb_pct(struct: str, other: str) -> "Column":
+    """OREB / (OREB + opponent DREB) × 100, from counts: the API divides by the team's own rebounds."""
+    from pyspark.sql import functions as F
+
+    chances = _stat(struct, "rebounds.offensive") + _stat(other, "rebounds.defensive")
+    return F.when(chances > 0, 100.0 * _stat(struct, "rebounds.offensive") / chances)
+
+
+# Four-factor columns silver recomputes from raw counts (real-api-facts 18), ignoring the API's value.
+RECOMPUTED = {"tov_ratio": _tov_ratio, "oreb_pct": _oreb_pct}
+
+
 def to_silver(raw: "DataFrame") -> "DataFrame":
     """Flatten the team's and the opponent's box score into ``team_*`` / ``opp_*`` columns."""
     from pyspark.sql import functions as F
@@ -83,9 +103,12 @@ def to_silver(raw: "DataFrame") -> "DataFrame":
     cols = [F.col(api).alias(name) for api, name in _SCALARS.items()]
     cols += [ts.alias("start_date"), eastern_date(ts).alias("game_date")]
     for prefix, struct in (("team", "teamStats"), ("opp", "opponentStats")):
+        other = "opponentStats" if struct == "teamStats" else "teamStats"
         for name, path in STAT_PATHS.items():
             col = _stat(struct, path)
-            if name == "points_by_period":
+            if name in RECOMPUTED:
+                col = RECOMPUTED[name](struct, other)
+            elif name == "points_by_period":
                 col = col.cast("array<int>")
             elif not name.endswith(("_pct", "possessions", "rating", "true_shooting", "game_score", "_ratio",
                                     "_rate")):
@@ -98,7 +121,7 @@ def source() -> "SilverSource":
     """This table in the generic silver pipeline; enum values are checked against the API model."""
     from ..tables import SILVER_TEAM_GAME_STATS
     from .api_models import flat_columns
-    from .endpoint_tables import enum_rules
+    from .endpoint_transform import enum_rules
     from .pipeline import SilverSource
 
     return SilverSource(slugs=("games_teams",), api_schema=API_SCHEMA, api_columns=API_COLUMNS, transform=to_silver,

@@ -7,7 +7,8 @@ possession by possession (box scores, play-by-play, substitutions and lineups
 all from the same events, so they reconcile exactly), and builds every one of
 the 40 endpoints' records as the official SDK (``cbbd==1.30.1``) models them.
 ``SimulatedApi`` answers concrete API requests with the real filters, caps and
-errors, for the local HTTP server and for tests.
+errors, for the local HTTP server and for tests, and — unless ``realism=False`` —
+presents them with the real API's quirks (:mod:`.realism`, docs/real_api_shapes.md).
 
 Pure standard library; deterministic for a given ``(season, size, seed)``.
 
@@ -20,10 +21,11 @@ from __future__ import annotations
 
 from .api import SimQueryError, SimulatedApi, known_paths
 from .league import SIZES, SizeSpec
+from .realism import RealismOptions
 from .season import SimulatedSeason, simulate_season
 from .truth import SeasonTruth, TeamTruth
 
 __all__ = [
-    "SIZES", "SeasonTruth", "SimQueryError", "SimulatedApi", "SimulatedSeason", "SizeSpec", "TeamTruth",
+    "SIZES", "RealismOptions", "SeasonTruth", "SimQueryError", "SimulatedApi", "SimulatedSeason", "SizeSpec", "TeamTruth",
     "known_paths", "simulate_season",
 ]

@@ -18,9 +18,11 @@ from ..api.endpoints import ENDPOINTS, Endpoint, match_path
 from . import pbp, stats
 from .fmt import season_label
 from .league import size_spec
+from .realism import FetchLog, RealismOptions, present, resolve
 from .records import DRAFT_POSITION_CODES
 from .schedule import Game
 from .season import SimulatedSeason, simulate_season
+from .timeline import SeasonAsOf, as_of_moment
 
 Record = dict[str, Any]
 UTC = dt.timezone.utc
@@ -118,10 +120,18 @@ class SimulatedApi:
     """The CBBD API over simulated seasons ``seasons`` (default: just ``season``)."""
 
     def __init__(self, season: int = 2024, size: str = "demo", seed: int = 7,
-                 seasons: Iterable[int] | None = None) -> None:
+                 seasons: Iterable[int] | None = None, realism: bool | RealismOptions = True,
+                 as_of: dt.date | dt.datetime | str | None = None) -> None:
         size_spec(size)   # fail at construction, not at the first request
         self.season, self.size, self.seed = season, size, seed
+        # the real API's presentation quirks (sim/realism.py); realism=False serves the clean records
+        self.realism: RealismOptions = resolve(realism)
+        self._fetch_log = FetchLog()
         self.seasons: tuple[int, ...] = tuple(sorted(set(seasons))) if seasons is not None else (season,)
+        # a season in progress (sim/timeline.py): None serves every season complete and final
+        self._views: dict[int, SeasonAsOf] = {}
+        self.as_of: dt.datetime | None = None
+        self.set_as_of(as_of)
         self._handlers: dict[str, Callable[[Endpoint, dict[str, Any]], list[Record] | Record]] = {
             "conferences": self._snapshot, "draft_positions": self._snapshot, "draft_teams": self._snapshot,
             "lines_providers": self._snapshot, "plays_types": self._snapshot, "venues": self._snapshot,
@@ -159,10 +169,45 @@ class SimulatedApi:
         result = self._handlers[endpoint.slug](endpoint, values)
         if isinstance(result, list) and endpoint.cap is not None:
             result = cap_games(result, endpoint.cap)
+        if self.realism.enabled:
+            result = present(endpoint.slug, result, self.season_data(self._season_of(values)), self.realism,
+                             self._fetch_log, values)
+            if isinstance(result, list) and endpoint.cap is not None:
+                result = cap_games(result, endpoint.cap)
         return result
+
+    def _season_of(self, values: dict[str, Any]) -> int:
+        """The season a request is about (for the realism layer's seeds and names)."""
+        for key in ("season", "year"):
+            number = _season_number(values[key]) if values.get(key) is not None else None
+            if number in self.seasons:
+                return number
+        return self.season
 
     def season_data(self, season: int) -> SimulatedSeason:
         return simulate_season(season, self.size, self.seed)
+
+    def set_as_of(self, as_of: dt.date | dt.datetime | str | None) -> None:
+        """Move the clock: answer as the API would at ``as_of`` (a date is its 06:00 UTC morning run; None:
+        the season complete). Thread-safe enough for the local server: the view cache is replaced whole."""
+        self.as_of = as_of_moment(as_of) if as_of is not None else None
+        self._views = {}
+
+    def view(self, season: int | SimulatedSeason) -> SeasonAsOf | None:
+        """The season as of the clock (None when no clock is set)."""
+        moment, views = self.as_of, self._views
+        if moment is None:
+            return None
+        s = season if isinstance(season, SimulatedSeason) else self.season_data(season)
+        found = views.get(s.season)
+        if found is None or found.moment != moment:
+            found = views[s.season] = SeasonAsOf(s, moment)
+        return found
+
+    def _final_only(self, s: SimulatedSeason, games: Iterable[Game]) -> list[Game]:
+        """Games with results as of the clock (all of them without one)."""
+        view = self.view(s)
+        return list(games) if view is None else view.final_games(games)
 
     def _served(self, season: int | float | None) -> list[SimulatedSeason]:
         """The seasons a request covers: the one asked for (if served), else all served seasons."""
@@ -186,15 +231,18 @@ class SimulatedApi:
             ids &= {t.id for t in s.league.teams if t.conference_id == cid}
         return ids
 
-    @staticmethod
-    def _games_matching(s: SimulatedSeason, v: dict[str, Any], teams: set[int] | None) -> list[Game]:
+    def _games_matching(self, s: SimulatedSeason, v: dict[str, Any], teams: set[int] | None) -> list[Game]:
         start, end = v.get("startDateRange"), v.get("endDateRange")
         season_type, tournament, status = v.get("seasonType"), v.get("tournament"), v.get("status")
-        if status is not None and status != "final":
+        view = self.view(s)
+        if status is not None and status != "final" and view is None:
             return []
         out = []
         for g in s.games:
-            if start is not None and g.start < start or end is not None and g.start > end:
+            g_start = g.start if view is None else view.start(g)
+            if start is not None and g_start < start or end is not None and g_start > end:
+                continue
+            if view is not None and status is not None and view.states[g.id].status != status:
                 continue
             if season_type is not None and g.season_type != season_type:
                 continue
@@ -255,8 +303,12 @@ class SimulatedApi:
         if poll is not None:
             poll = {"ap": "AP Top 25", "coaches": "Coaches Poll"}.get(poll.strip().lower(), poll)
         return [r for s in self._served(v.get("season")) for r in self._filter(
-            s.records(e.slug), seasonType=v.get("seasonType"), week=v.get("week"), pollType=poll,
+            self._polls(s, s.records(e.slug)), seasonType=v.get("seasonType"), week=v.get("week"), pollType=poll,
             team=v.get("team"), conference=v.get("conference"))]
+
+    def _polls(self, s: SimulatedSeason, records: list[Record]) -> list[Record]:
+        view = self.view(s)
+        return records if view is None else view.polls(records)
 
     def _ratings(self, e: Endpoint, v: dict[str, Any]) -> list[Record]:
         return [r for s in self._served(v.get("season")) for r in self._filter(
@@ -329,6 +381,9 @@ class SimulatedApi:
             teams = self._team_ids(s, v.get("team"), v.get("conference"))
             if teams is not None and not teams:
                 continue
+            if self.as_of is not None:   # a season in progress: aggregates of the games final so far
+                out += build(s, self._final_only(s, self._games_matching(s, v, teams)), teams)
+                continue
             if not any(v.get(k) is not None for k in ("seasonType", "startDateRange", "endDateRange")):
                 records = s.records(e.slug)
                 out += records if teams is None else [r for r in records if r["teamId"] in teams]
@@ -347,9 +402,10 @@ class SimulatedApi:
             wanted = {g.id for g in self._games_matching(s, v, teams)}
             key = "id" if e.slug == "games" else "gameId"
             per_team = e.slug in ("games_teams", "games_players")
-            for r in s.records(e.slug):
-                if r[key] in wanted and (not per_team or teams is None or r["teamId"] in teams):
-                    out.append(r)
+            found = [r for r in s.records(e.slug)
+                     if r[key] in wanted and (not per_team or teams is None or r["teamId"] in teams)]
+            view = self.view(s)
+            out += found if view is None else view.game_records(e.slug, found)
         return out
 
     # ------------------------------------------------------------ plays, substitutions, lineups
@@ -360,7 +416,7 @@ class SimulatedApi:
     def _game_records(self, s: SimulatedSeason, family: str, games: Iterable[Game],
                       v: dict[str, Any]) -> list[Record]:
         out: list[Record] = []
-        for g in games:
+        for g in self._final_only(s, games):
             out += s.game_records(family, g.id)
         if family == "plays" and v.get("shootingPlaysOnly"):
             out = [p for p in out if p["shootingPlay"]]
@@ -382,7 +438,8 @@ class SimulatedApi:
         end = start + dt.timedelta(days=1)
         out: list[Record] = []
         for s in self._served(None):
-            games = [g for g in s.games if start <= g.start < end]
+            view = self.view(s)
+            games = [g for g in s.games if start <= (g.start if view is None else view.start(g)) < end]
             out += self._game_records(s, "plays", games, v)
         return out
 
@@ -431,10 +488,10 @@ class SimulatedApi:
             if team is None:
                 continue
             start, end = v.get("startDateRange"), v.get("endDateRange")
-            if start is None and end is None:
+            if start is None and end is None and self.as_of is None:
                 out += [r for r in s.records("lineups_team") if r["teamId"] == team.id]
                 continue
-            games = [g for g in s.games_by_team[team.id]
+            games = [g for g in self._final_only(s, s.games_by_team[team.id])
                      if (start is None or g.start >= start) and (end is None or g.start <= end)]
             out += pbp.team_lineups(s, team.id, games)
         return out

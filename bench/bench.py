@@ -1,0 +1,412 @@
+"""``make bench``: how fast and how big the pipeline is on this machine, beside DuckDB, in one run.
+
+Not a test: minutes of work that write ``bench/results.json`` and
+``bench/results.md``. Everything runs here, against the local
+CBBD-compatible simulator server on 127.0.0.1 (no AWS, no key):
+
+1. ``api_calls_full_season``: a whole season through the daily DAG's jobs
+   (ingest in backfill mode -> every silver job -> gap fill -> gold -> audit),
+   calls counted at the server; ``fanout_calls_full_season`` is what the same
+   data costs asked for one game at a time.
+2. ``full_season_seconds`` and ``stages`` (each job's seconds, one SparkSession
+   for the run as the local workflow runner does), ``full_season_peak_rss_gb``
+   (this process and every child — the JVM — sampled from ``/proc``).
+3. ``incremental_day_seconds_{1,3}_season(s)``: one more game day through the
+   daily chain into a lake holding one season, then one holding three.
+4. DuckDB on the same files: bronze plays -> Parquet, and ``gold.team_season``
+   over the same silver data files, beside our timings.
+5. ``noop_job_seconds``: a silver job with nothing new in bronze, warm session.
+6. A Glue bill estimate from the measured stage times and each job's declared
+   workers (G.1X = 1 DPU, $0.44 per DPU-hour, 1-minute minimum per job run).
+
+Usage: ``make bench [BENCH_ARGS="--size demo --skip incremental"]``.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import secrets
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+HERE = Path(__file__).resolve().parent
+DPU_HOUR_USD = 0.44
+DPU_PER_WORKER = {"G.025X": 0.25, "G.1X": 1.0, "G.2X": 2.0, "G.4X": 4.0, "G.8X": 8.0}
+BACKFILL_SEASONS = list(range(2010, 2027))
+SECTIONS = ("full", "incremental", "duckdb", "noop")
+
+
+# ------------------------------------------------------------------ machine and memory
+def machine() -> dict[str, Any]:
+    mem_kb = 0
+    with open("/proc/meminfo", encoding="ascii") as fh:
+        for line in fh:
+            if line.startswith("MemTotal:"):
+                mem_kb = int(line.split()[1])
+    return {"cores": os.cpu_count(), "memory_gb": round(mem_kb / 1024 / 1024, 1), "python": platform.python_version(),
+            "platform": platform.platform()}
+
+
+def _children(pid: int) -> list[int]:
+    out: list[int] = []
+    task_dir = Path(f"/proc/{pid}/task")
+    try:
+        for task in task_dir.iterdir():
+            text = (task / "children").read_text().split()
+            out.extend(int(c) for c in text)
+    except OSError:
+        pass
+    return out
+
+
+def tree_rss_bytes(root: int) -> int:
+    """Resident memory of ``root`` and all its descendants (the JVM is a child of this Python)."""
+    total, todo, seen = 0, [root], set()
+    while todo:
+        pid = todo.pop()
+        if pid in seen:
+            continue
+        seen.add(pid)
+        try:
+            with open(f"/proc/{pid}/status", encoding="ascii") as fh:
+                for line in fh:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1]) * 1024
+                        break
+        except OSError:
+            continue
+        todo.extend(_children(pid))
+    return total
+
+
+class PeakRss:
+    """Samples the process tree's RSS every ``interval`` seconds in a daemon thread."""
+
+    def __init__(self, interval: float = 0.25) -> None:
+        self.interval = interval
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, tree_rss_bytes(os.getpid()))
+            self._stop.wait(self.interval)
+
+    def __enter__(self) -> "PeakRss":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, tree_rss_bytes(os.getpid()))
+
+
+def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
+    t0 = time.perf_counter()
+    out = fn()
+    return round(time.perf_counter() - t0, 2), out
+
+
+def say(msg: str) -> None:
+    print(f"[bench {dt.datetime.now():%H:%M:%S}] {msg}", file=sys.stderr, flush=True)
+
+
+# ------------------------------------------------------------------ the lake under test
+def bench_cfg(root: Path, shuffle: int | None = None) -> Any:
+    from cbbd_etl.config import load_config
+
+    cfg = load_config(profile="local")
+    overrides: dict[str, Any] = {"lake.warehouse": str(root / "warehouse"), "bronze.root": str(root / "bronze"),
+                                 "api.requests_per_second": 200.0, "api.max_concurrency": 8,
+                                 "api.monthly_call_budget": 100_000}
+    if shuffle:
+        overrides["spark.shuffle_partitions"] = shuffle
+    return cfg.replace(**overrides)
+
+
+def season_end(season: int, size: str, seed: int) -> dt.date:
+    from cbbd_etl.sim import simulate_season
+
+    sim = simulate_season(season, size, seed)
+    return max(g.day for g in sim.games) + dt.timedelta(days=1)
+
+
+def run_daily(cfg: Any, spark: Any, server: Any, season: int, as_of: dt.date, mode: str) -> Any:
+    from cbbd_etl.workflow_runner import run_workflow
+
+    return run_workflow(cfg, "daily", spark=spark, date=as_of, season=season,
+                        options={"mode": mode, "base_url": server.url, "api_key": server.api_key,
+                                 "progress": False}, progress=sys.stderr)
+
+
+def stage_seconds(run: Any) -> dict[str, float]:
+    return {j.job: j.seconds for j in run.jobs}
+
+
+# ------------------------------------------------------------------ sections
+def bench_full(args: argparse.Namespace, work: Path, spark_box: dict[str, Any]) -> dict[str, Any]:
+    from cbbd_etl.api.server import serve_sim
+    from cbbd_etl.log import register_secret
+
+    cfg = bench_cfg(work / "full", args.shuffle)
+    key = secrets.token_urlsafe(16)
+    register_secret(key)
+    out: dict[str, Any] = {"size": args.size, "season": args.season}
+    with serve_sim(season=args.season, size=args.size, seed=args.seed, api_key=key) as server, PeakRss() as rss:
+        t0 = time.perf_counter()
+        end = season_end(args.season, args.size, args.seed)
+        run = run_daily(cfg, None, server, args.season, end, "backfill")
+        out["full_season_seconds"] = round(time.perf_counter() - t0, 2)
+        stats = server.stats.snapshot()
+    out["full_season_peak_rss_gb"] = round(rss.peak / 1024 ** 3, 2)
+    out["api_calls_full_season"] = stats["total"]
+    out["stages"] = stage_seconds(run)
+    out["workflow_succeeded"] = run.succeeded
+    out["failed_jobs"] = [j.job for j in run.jobs if j.status != "succeeded"]
+    out["fanout_calls_full_season"] = fanout_calls(cfg, args.season, args.size)
+    spark_box["cfg"] = cfg
+    return out
+
+
+def fanout_calls(cfg: Any, season: int, size: str) -> int:
+    """What the same season costs asked one game at a time: the planner's dry-run per-game equivalent."""
+    from cbbd_etl.bronze.ingest import ingest_endpoints
+
+    summary = ingest_endpoints(cfg.replace(**{"bronze.root": str(Path(cfg.bronze.root).parent / "dry")}),
+                               [season], None, dry_run=True, plan_source=f"sim:{size}", progress=False)
+    return int(summary.per_game_fanout)
+
+
+def bench_noop(args: argparse.Namespace, spark_box: dict[str, Any]) -> dict[str, Any]:
+    from cbbd_etl.runner import make_context, run_job
+    from cbbd_etl.spark import build_spark, ensure_namespaces
+
+    cfg = spark_box["cfg"]
+    spark = build_spark(cfg, app_name="cbbd_etl:bench")
+    ensure_namespaces(spark, cfg)
+    spark_box["spark"] = spark
+    run_job(make_context("silver_games", cfg, spark=spark, season=args.season))   # warm: classes loaded, tables open
+    seconds, report = timed(lambda: run_job(make_context("silver_games", cfg, spark=spark, season=args.season)))
+    seconds_tsg, _ = timed(lambda: run_job(make_context("gold_team_season", cfg, spark=spark, season=args.season)))
+    return {"noop_job_seconds": seconds, "noop_job": "silver_games", "noop_committed": report.get("committed"),
+            "team_season_seconds": seconds_tsg}
+
+
+def _data_files(cfg: Any, logical: str) -> list[str]:
+    """Current data files of an Iceberg table (pyiceberg, no JVM); copy-on-write tables have no delete files."""
+    from pyiceberg.table import StaticTable
+
+    layer, name = logical.split(".")
+    meta = Path(cfg.lake.warehouse) / cfg.lake.namespaces[layer] / name / "metadata"
+    version = (meta / "version-hint.text").read_text().strip()
+    table = StaticTable.from_metadata(str(meta / f"v{version}.metadata.json"))
+    tasks = list(table.scan().plan_files())
+    if any(t.delete_files for t in tasks):
+        raise RuntimeError(f"{logical} has delete files; DuckDB comparison needs compacted data")
+    return [t.file.file_path.removeprefix("file:") for t in tasks]
+
+
+TEAM_SEASON_SQL = """
+WITH final AS (SELECT game_id FROM games WHERE status = 'final' AND home_points IS NOT NULL
+               AND away_points IS NOT NULL),
+g AS (
+  SELECT t.*, (team_fg_att - team_oreb + team_tov + 0.475 * team_ft_att) AS poss,
+         (opp_fg_att - opp_oreb + opp_tov + 0.475 * opp_ft_att) AS opp_poss,
+         coalesce(game_minutes, 40.0) AS minutes
+  FROM tgs t JOIN final USING (game_id)
+  WHERE team_points IS NOT NULL AND opp_points IS NOT NULL
+)
+SELECT season, team_id, count(*) AS games,
+       sum(CASE WHEN team_points > opp_points THEN 1 ELSE 0 END) AS wins,
+       sum(CASE WHEN team_points < opp_points THEN 1 ELSE 0 END) AS losses,
+       sum(team_points) AS points_for, sum(opp_points) AS points_against,
+       40 * sum((poss + opp_poss) / 2) / sum(minutes) AS tempo,
+       100 * sum(team_points) / sum(poss) AS off_efficiency,
+       100 * sum(opp_points) / sum(opp_poss) AS def_efficiency,
+       (sum(team_fg_made) + 0.5 * sum(team_fg3_made)) / sum(team_fg_att) AS off_efg_pct,
+       sum(team_tov) / sum(poss) AS off_tov_pct,
+       sum(team_oreb) / (sum(team_oreb) + sum(opp_dreb)) AS off_oreb_pct,
+       sum(team_ft_att) / sum(team_fg_att) AS off_ft_rate
+FROM g GROUP BY season, team_id
+"""
+
+
+def bench_duckdb(args: argparse.Namespace, spark_box: dict[str, Any], stages: dict[str, float],
+                 work: Path) -> dict[str, Any]:
+    import duckdb
+
+    cfg = spark_box["cfg"]
+    bronze = Path(cfg.bronze.root)
+    plays = sorted(str(p) for p in (bronze / "plays").rglob("*.json.gz")) if (bronze / "plays").exists() else []
+    out: dict[str, Any] = {"duckdb_version": duckdb.__version__, "plays_bronze_files": len(plays)}
+    con = duckdb.connect()
+    con.execute(f"SET threads = {os.cpu_count() or 2}")
+    if plays:
+        target = work / "duckdb_plays.parquet"
+        files = "[" + ", ".join(f"'{p}'" for p in plays) + "]"
+        sec, _ = timed(lambda: con.execute(
+            f"COPY (SELECT * FROM read_json({files}, format='array', union_by_name=true, "
+            f"maximum_object_size=268435456)) TO '{target}' (FORMAT parquet, COMPRESSION zstd)"))
+        out["plays_duckdb_seconds"] = sec
+        out["plays_duckdb_rows"] = con.execute(f"SELECT count(*) FROM '{target}'").fetchone()[0]
+    out["plays_silver_seconds"] = stages.get("silver_plays")
+    if out.get("plays_duckdb_seconds") and out["plays_silver_seconds"]:
+        out["plays_duckdb_ratio"] = round(out["plays_silver_seconds"] / out["plays_duckdb_seconds"], 2)
+
+    games = _data_files(cfg, "silver.games")
+    tgs = _data_files(cfg, "silver.team_game_stats")
+
+    def team_season() -> int:
+        con.execute(f"CREATE OR REPLACE VIEW games AS SELECT * FROM read_parquet({games!r})")
+        con.execute(f"CREATE OR REPLACE VIEW tgs AS SELECT * FROM read_parquet({tgs!r})")
+        return len(con.execute(TEAM_SEASON_SQL).fetchall())
+
+    sec, rows = timed(team_season)
+    out.update({"team_season_duckdb_seconds": sec, "team_season_duckdb_rows": rows})
+    return out
+
+
+def bench_incremental(args: argparse.Namespace, work: Path) -> dict[str, Any]:
+    """One more game day into a lake of one season, then of three: the cost should follow the day, not history."""
+    from cbbd_etl.api.server import serve_sim
+    from cbbd_etl.sim import simulate_season
+    from cbbd_etl.spark import build_spark, ensure_namespaces
+
+    size = args.incremental_size
+    season = args.season
+    sim = simulate_season(season, size, args.seed)
+    days = sorted({g.day for g in sim.games})
+    day = days[len(days) // 2]
+    out: dict[str, Any] = {"incremental_size": size, "incremental_day": day.isoformat()}
+    for n_seasons in (1, 3):
+        cfg = bench_cfg(work / f"inc{n_seasons}", args.shuffle)
+        spark = build_spark(cfg, app_name=f"cbbd_etl:bench-inc{n_seasons}")
+        ensure_namespaces(spark, cfg)
+        history = list(range(season - n_seasons + 1, season))
+        for past in history:
+            say(f"incremental: loading history season {past} ({size})")
+            with serve_sim(season=past, size=size, seed=args.seed) as srv:
+                run_daily(cfg, spark, srv, past, season_end(past, size, args.seed), "backfill")
+        with serve_sim(season=season, size=size, seed=args.seed, as_of=day) as srv:
+            say(f"incremental: season {season} up to {day} ({n_seasons} season lake)")
+            run_daily(cfg, spark, srv, season, day, "backfill")
+            srv.set_as_of(day + dt.timedelta(days=1))
+            before = srv.stats.snapshot()["total"]
+            sec, run = timed(lambda: run_daily(cfg, spark, srv, season, day + dt.timedelta(days=1), "incremental"))
+            calls = srv.stats.snapshot()["total"] - before
+        key = "incremental_day_seconds_1_season" if n_seasons == 1 else "incremental_day_seconds_3_seasons"
+        out[key] = sec
+        out[f"incremental_day_calls_{n_seasons}"] = calls
+        out[f"incremental_day_stages_{n_seasons}"] = stage_seconds(run)
+        spark.stop()
+    out["incremental_ratio"] = round(out["incremental_day_seconds_3_seasons"] / out["incremental_day_seconds_1_season"], 2)
+    return out
+
+
+def glue_bill(stages: dict[str, float]) -> dict[str, Any]:
+    from cbbd_etl.registry import get_job
+
+    per_job, total = {}, 0.0
+    for job, seconds in stages.items():
+        spec = get_job(job)
+        dpus = DPU_PER_WORKER.get(spec.glue.worker_type, 1.0) * spec.glue.number_of_workers
+        billed = max(60.0, seconds)
+        usd = dpus * billed / 3600 * DPU_HOUR_USD
+        per_job[job] = round(usd, 4)
+        total += usd
+    return {"per_job_usd": per_job, "total_usd": round(total, 3)}
+
+
+# ------------------------------------------------------------------ report
+GOALS = {
+    "full_season_seconds": ("<=", 240), "full_season_peak_rss_gb": ("<=", 6), "plays_duckdb_ratio": ("<=", 1.5),
+    "duckdb_ratio": ("<=", 3), "incremental_day_seconds_1_season": ("<=", 60), "incremental_ratio": ("<=", 1.3),
+    "noop_job_seconds": ("<=", 2), "tables_seconds": ("<=", 3), "api_calls_full_season": ("<=", 1000),
+}
+
+
+def render_md(results: dict[str, Any]) -> str:
+    lines = ["# make bench results", "", f"Run {results['started_at']} on {results['machine']['cores']} cores, "
+             f"{results['machine']['memory_gb']} GB ({results['machine']['platform']}).", "",
+             "| metric | value | goal | met |", "|---|---|---|---|"]
+    for key, (op, goal) in GOALS.items():
+        value = results.get(key)
+        met = "" if value is None else ("yes" if value <= goal else "**no**")
+        lines.append(f"| `{key}` | {value if value is not None else 'not measured'} | {op} {goal} | {met} |")
+    lines += ["", "| other | value |", "|---|---|"]
+    for key in ("fanout_calls_full_season", "plays_silver_seconds", "plays_duckdb_seconds", "team_season_seconds",
+                "team_season_duckdb_seconds", "incremental_day_seconds_3_seasons", "incremental_day_calls_1",
+                "incremental_day_calls_3"):
+        if key in results:
+            lines.append(f"| `{key}` | {results[key]} |")
+    if results.get("stages"):
+        lines += ["", "## Full season, per stage (seconds)", "", "| job | seconds |", "|---|---|"]
+        lines += [f"| {k} | {v} |" for k, v in results["stages"].items()]
+    if results.get("glue_daily"):
+        lines += ["", "## Glue bill estimate", "",
+                  f"- a daily run (the incremental day's stages): ${results['glue_daily']['total_usd']}",
+                  f"- a 2010-2026 backfill (17 x the full season's stages): ${results.get('glue_backfill_usd')}"]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="make bench")
+    p.add_argument("--size", default="full", choices=("tiny", "demo", "full"))
+    p.add_argument("--incremental-size", default="demo", choices=("tiny", "demo", "full"))
+    p.add_argument("--season", type=int, default=2024)
+    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--shuffle", type=int, default=None, help="spark.sql.shuffle.partitions (default: config)")
+    p.add_argument("--skip", default="", help=f"comma list of sections to skip: {', '.join(SECTIONS)}")
+    p.add_argument("--out", default=str(HERE))
+    args = p.parse_args(argv)
+    skip = {s.strip() for s in args.skip.split(",") if s.strip()}
+    unknown = skip - set(SECTIONS)
+    if unknown:
+        p.error(f"unknown section(s) {sorted(unknown)}; known: {', '.join(SECTIONS)}")
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    results: dict[str, Any] = {"started_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+                               "machine": machine(), "args": vars(args)}
+    with tempfile.TemporaryDirectory(prefix="cbbd-bench-") as tmp:
+        work = Path(tmp)
+        box: dict[str, Any] = {}
+        say(f"full season ({args.size}) through the daily DAG")
+        results.update(bench_full(args, work, box))
+        say(f"full season: {results['full_season_seconds']} s, {results['api_calls_full_season']} calls")
+        t0 = time.perf_counter()
+        from cbbd_etl.lake_catalog import list_tables
+
+        list_tables(box["cfg"])
+        results["tables_seconds"] = round(time.perf_counter() - t0, 3)
+        if "noop" not in skip:
+            results.update(bench_noop(args, box))
+        if "duckdb" not in skip:
+            results.update(bench_duckdb(args, box, results["stages"], work))
+            if results.get("team_season_seconds") and results.get("team_season_duckdb_seconds"):
+                results["duckdb_ratio"] = round(results["team_season_seconds"]
+                                                / max(results["team_season_duckdb_seconds"], 0.01), 2)
+        if box.get("spark") is not None:
+            box["spark"].stop()
+        if "incremental" not in skip:
+            results.update(bench_incremental(args, work))
+    results["glue_backfill_usd"] = round(glue_bill(results["stages"])["total_usd"] * len(BACKFILL_SEASONS), 2)
+    daily_stages = results.get("incremental_day_stages_1") or results["stages"]
+    results["glue_daily"] = glue_bill(daily_stages)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "results.json").write_text(json.dumps(results, indent=2, default=str))
+    (out / "results.md").write_text(render_md(results))
+    print(render_md(results))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,5 @@
+"""Glue job script for `gold_team_ratings_daily` (declared in cbbd_etl.registry; the wheel holds the logic)."""
+from cbbd_etl.glue_entry import run_glue_job
+
+if __name__ == "__main__":
+    run_glue_job("gold_team_ratings_daily")

@@ -1,0 +1,323 @@
+"""gold.player_game and gold.player_season: per-possession player production and a box-score impact.
+
+Why per possession: minutes and pace differ wildly between players and teams,
+so raw per-game lines rank the busy, not the good. Definitions (basketball-
+reference conventions; MP = player minutes, Tm = the player's team in the
+same games, Opp = its opponents):
+
+* team minutes (Tm MP) = Σ of the team's player minutes in the game (200 in
+  regulation), else 5 × the game's minutes when player minutes are missing;
+* team possessions = FGA − OREB + TOV + 0.475·FTA (as ``gold.team_season``);
+  a player's possessions = Tm poss × MP / (Tm MP / 5);
+* eFG% = (FGM + 0.5·3PM) / FGA; TS% = PTS / (2·(FGA + 0.44·FTA)) (fractions);
+* usage = 100·((FGA + 0.44·FTA + TOV)·(Tm MP/5)) / (MP·(Tm FGA + 0.44·Tm FTA + Tm TOV));
+* AST% = 100·AST / ((MP/(Tm MP/5))·Tm FGM − FGM); TOV% = 100·TOV / (FGA + 0.44·FTA + TOV);
+* OREB% = 100·OREB·(Tm MP/5) / (MP·(Tm OREB + Opp DREB)), DREB% likewise with
+  Tm DREB + Opp OREB, TREB% with all rebounds;
+* per 40 = 40·count/MP; per 100 = 100·count/player possessions.
+
+Every ratio is null when its denominator is not positive (a player with zero
+minutes gets nulls, never a division by zero) or when a count it needs is
+missing (a team whose box score lacks counts gives null team-context rates;
+for a season, a team-context rate is null when any of the player's games lacks
+its team counts, so no rate mixes complete and partial denominators).
+
+Box-score impact (BPM-style): box linear weights per 100 possessions with
+Hollinger's Game Score coefficients
+``PTS + 0.4·FGM − 0.7·FGA − 0.4·(FTA − FTM) + 0.7·OREB + 0.3·DREB + STL + 0.7·AST
++ 0.7·BLK − 0.4·PF − TOV``, centred on the season's league rate
+(Σ weights / Σ possessions), is ``raw_impact``. As in BPM, a team adjustment
+makes the team's player impacts, weighted by ``minutes_share`` = MP /
+(Tm MP of players with an impact / 5) (the shares sum to 5), sum exactly to the
+team's margin per 100 possessions: adjustment = (margin − Σ raw·share) / 5 and
+impact = raw + adjustment. The margin is the adjusted net rating from gold
+part 1 (``gold.team_ratings_daily.adj_em``, latest ``rating_date``) where it
+has a value, else the team's raw net efficiency (points − points allowed per 100 possessions, as
+``gold.team_season.net_efficiency``). The coefficients are the published Game
+Score weights, not refitted on CBBD data.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pyspark.sql import Column, DataFrame
+
+FT_FACTOR_POSS = 0.475      # possessions estimate (as gold.team_season)
+FT_FACTOR_SHOOT = 0.44      # TS% / usage (basketball-reference)
+MIN_MINUTES_PER_GAME = 10.0
+MIN_GAMES_SHARE = 0.4
+GAME_SCORE_WEIGHTS: dict[str, float] = {
+    "points": 1.0, "fg_made": 0.4, "fg_att": -0.7, "ft_miss": -0.4, "oreb": 0.7, "dreb": 0.3,
+    "steals": 1.0, "assists": 0.7, "blocks": 0.7, "fouls": -0.4, "turnovers": -1.0,
+}
+
+# silver.player_game_stats column -> gold count name
+PLAYER_COUNT_SOURCES: dict[str, str] = {
+    "minutes": "minutes", "points": "points", "fg_made": "field_goals_made", "fg_att": "field_goals_attempted",
+    "fg3_made": "three_point_field_goals_made", "fg3_att": "three_point_field_goals_attempted",
+    "ft_made": "free_throws_made", "ft_att": "free_throws_attempted", "oreb": "rebounds_offensive",
+    "dreb": "rebounds_defensive", "treb": "rebounds_total", "assists": "assists", "turnovers": "turnovers",
+    "steals": "steals", "blocks": "blocks", "fouls": "fouls",
+}
+PLAYER_COUNTS: tuple[str, ...] = tuple(PLAYER_COUNT_SOURCES)
+TEAM_CONTEXT: tuple[str, ...] = ("team_minutes", "team_fg_made", "team_fg_att", "team_ft_att", "team_tov",
+                                 "team_oreb", "team_dreb", "opp_oreb", "opp_dreb", "team_possessions")
+RATE_COLUMNS: tuple[str, ...] = (
+    "possessions", "efg_pct", "ts_pct", "usage_rate", "ast_rate", "tov_rate", "oreb_rate", "dreb_rate", "treb_rate",
+    "points_per40", "treb_per40", "assists_per40", "points_per100", "treb_per100", "assists_per100",
+    "box_score_per100",
+)
+
+
+def _ratio(num: "Column", den: "Column") -> "Column":
+    """num / den, null unless den > 0 (a null count makes it null too)."""
+    from pyspark.sql import functions as F
+
+    return F.when(den > 0, num / den)
+
+
+def final_player_games(player_stats: "DataFrame", games: "DataFrame") -> "DataFrame":
+    """Player rows of games that are final with both scores (as gold.team_season)."""
+    from pyspark.sql import functions as F
+
+    final = games.where((F.col("status") == "final") & F.col("home_points").isNotNull()
+                        & F.col("away_points").isNotNull()).select("game_id")
+    return player_stats.join(final, "game_id", "inner")
+
+
+def team_context(player_stats: "DataFrame", team_stats: "DataFrame") -> "DataFrame":
+    """Per (game, team): team minutes, team and opponent counts, team possessions."""
+    from pyspark.sql import functions as F
+
+    minutes = player_stats.groupBy("game_id", "team_id").agg(F.sum("minutes").alias("_player_minutes"))
+    c = F.col
+    box = team_stats.select(
+        "game_id", "team_id", (c("game_minutes") * 5).alias("_box_minutes"),
+        c("team_fg_made").cast("double").alias("team_fg_made"), c("team_fg_att").cast("double").alias("team_fg_att"),
+        c("team_ft_att").cast("double").alias("team_ft_att"), c("team_tov").cast("double").alias("team_tov"),
+        c("team_oreb").cast("double").alias("team_oreb"), c("team_dreb").cast("double").alias("team_dreb"),
+        c("opp_oreb").cast("double").alias("opp_oreb"), c("opp_dreb").cast("double").alias("opp_dreb"),
+        (c("team_fg_att") - c("team_oreb") + c("team_tov") + F.lit(FT_FACTOR_POSS) * c("team_ft_att"))
+        .cast("double").alias("team_possessions"),
+    )
+    out = minutes.join(box, ["game_id", "team_id"], "left")
+    team_minutes = F.when(c("_player_minutes") > 0, c("_player_minutes")).otherwise(c("_box_minutes"))
+    return out.withColumn("team_minutes", team_minutes.cast("double")).drop("_player_minutes", "_box_minutes")
+
+
+def with_rates(df: "DataFrame") -> "DataFrame":
+    """Add every rate from the count and team-context columns (same formulas for a game and a season)."""
+    from pyspark.sql import functions as F
+
+    c = F.col
+    slots = c("team_minutes") / 5          # Tm MP / 5: minutes of one floor slot
+    share = _ratio(c("minutes"), slots)    # MP / (Tm MP / 5)
+    poss = c("team_possessions") * share
+    used = c("fg_att") + FT_FACTOR_SHOOT * c("ft_att") + c("turnovers")
+    team_used = c("team_fg_att") + FT_FACTOR_SHOOT * c("team_ft_att") + c("team_tov")
+    w = GAME_SCORE_WEIGHTS
+    ft_miss = c("ft_att") - c("ft_made")
+    linear = (w["points"] * c("points") + w["fg_made"] * c("fg_made") + w["fg_att"] * c("fg_att")
+              + w["ft_miss"] * ft_miss + w["oreb"] * c("oreb") + w["dreb"] * c("dreb") + w["steals"] * c("steals")
+              + w["assists"] * c("assists") + w["blocks"] * c("blocks") + w["fouls"] * c("fouls")
+              + w["turnovers"] * c("turnovers"))
+    return (df.withColumn("possessions", F.when(c("minutes") > 0, poss))
+            .withColumn("_linear", linear)
+            .withColumn("efg_pct", _ratio(c("fg_made") + 0.5 * c("fg3_made"), c("fg_att")))
+            .withColumn("ts_pct", _ratio(c("points"), 2 * (c("fg_att") + FT_FACTOR_SHOOT * c("ft_att"))))
+            .withColumn("usage_rate", _ratio(100 * used * slots, c("minutes") * team_used))
+            .withColumn("ast_rate", _ratio(100 * c("assists"), share * c("team_fg_made") - c("fg_made")))
+            .withColumn("tov_rate", _ratio(100 * c("turnovers"), used))
+            .withColumn("oreb_rate", _ratio(100 * c("oreb") * slots, c("minutes") * (c("team_oreb") + c("opp_dreb"))))
+            .withColumn("dreb_rate", _ratio(100 * c("dreb") * slots, c("minutes") * (c("team_dreb") + c("opp_oreb"))))
+            .withColumn("treb_rate", _ratio(100 * c("treb") * slots,
+                                            c("minutes") * (c("team_oreb") + c("team_dreb") + c("opp_oreb")
+                                                            + c("opp_dreb"))))
+            .withColumn("points_per40", _ratio(40 * c("points"), c("minutes")))
+            .withColumn("treb_per40", _ratio(40 * c("treb"), c("minutes")))
+            .withColumn("assists_per40", _ratio(40 * c("assists"), c("minutes")))
+            .withColumn("points_per100", _ratio(100 * c("points"), c("possessions")))
+            .withColumn("treb_per100", _ratio(100 * c("treb"), c("possessions")))
+            .withColumn("assists_per100", _ratio(100 * c("assists"), c("possessions")))
+            .withColumn("box_score_per100", _ratio(100 * c("_linear"), c("possessions")))
+            .drop("_linear"))
+
+
+def player_game(player_stats: "DataFrame", team_stats: "DataFrame", games: "DataFrame") -> "DataFrame":
+    """gold.player_game: one row per player per final game, counts + team context + rates."""
+    from pyspark.sql import functions as F
+
+    p = final_player_games(player_stats, games)
+    counts = [F.col(src).cast("double").alias(name) for name, src in PLAYER_COUNT_SOURCES.items()]
+    base = p.select("season", "game_id", "game_date", "team_id", "team", "conference", "opponent_id", "opponent",
+                    "athlete_id", "name", "position", "starter", *counts)
+    ctx = team_context(base, team_stats)
+    return with_rates(base.join(ctx, ["game_id", "team_id"], "left"))
+
+
+def raw_team_margins(team_stats: "DataFrame", games: "DataFrame") -> "DataFrame":
+    """(season, team_id, team_margin_per100, team_margin_source): raw net efficiency from final games."""
+    from pyspark.sql import functions as F
+
+    from .team_season import team_season
+
+    return team_season(team_stats, games).select(
+        "season", "team_id", F.col("net_efficiency").alias("team_margin_per100"),
+        F.lit("raw net efficiency").alias("team_margin_source"))
+
+
+def player_season(player_games: "DataFrame", team_margins: "DataFrame | None" = None,
+                  min_minutes_per_game: float = MIN_MINUTES_PER_GAME,
+                  min_games_share: float = MIN_GAMES_SHARE) -> "DataFrame":
+    """gold.player_season from gold.player_game rows; ``team_margins`` as from :func:`raw_team_margins`.
+
+    ``qualified`` = games ≥ ``min_games_share`` × the team's games and minutes
+    per game ≥ ``min_minutes_per_game``; ``impact_rank`` ranks qualified players
+    of the season by impact. Without ``team_margins`` the impact is not
+    team-adjusted (adjustment and impact null, raw_impact kept).
+    """
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    c = F.col
+    keys = ["season", "team_id", "athlete_id"]
+    latest = Window.partitionBy(*keys).orderBy(c("game_date").desc_nulls_last(), c("game_id").desc())
+    names = (player_games.withColumn("_rn", F.row_number().over(latest)).where("_rn = 1")
+             .select(*keys, "team", "conference", "name", "position"))
+
+    def strict_sum(col: str) -> "Column":
+        """Σ over the player's games, null if any game lacks it (no partial denominators)."""
+        return F.when(F.count(col) == F.count("*"), F.sum(col))
+
+    agg = player_games.groupBy(*keys).agg(
+        F.count("*").cast("int").alias("games"),
+        F.sum(F.coalesce(c("starter").cast("int"), F.lit(0))).cast("int").alias("starts"),
+        *[F.sum(n).alias(n) for n in PLAYER_COUNTS],
+        *[strict_sum(n).alias(n) for n in TEAM_CONTEXT],
+    )
+    team_games = (player_games.select("season", "team_id", "game_id").distinct()
+                  .groupBy("season", "team_id").agg(F.count("*").cast("int").alias("team_games")))
+    s = with_rates(agg.join(names, keys).join(team_games, ["season", "team_id"]))
+    s = (s.withColumn("minutes_per_game", _ratio(c("minutes"), c("games")))
+         .withColumn("points_per_game", _ratio(c("points"), c("games")))
+         .withColumn("treb_per_game", _ratio(c("treb"), c("games")))
+         .withColumn("assists_per_game", _ratio(c("assists"), c("games")))
+         .withColumn("qualified", F.coalesce((c("games") >= F.lit(min_games_share) * c("team_games"))
+                                             & (c("minutes_per_game") >= F.lit(min_minutes_per_game)),
+                                             F.lit(False))))
+    # League rate of the box linear weights, per 100 possessions (season-wide centring).
+    season_w = Window.partitionBy("season")
+    linear = c("box_score_per100") * c("possessions") / 100
+    has = c("box_score_per100").isNotNull()
+    league = (100 * F.sum(F.when(has, linear)).over(season_w)
+              / F.sum(F.when(has, c("possessions"))).over(season_w))
+    s = s.withColumn("raw_impact", c("box_score_per100") - league)
+    team_w = Window.partitionBy("season", "team_id")
+    impact_minutes = F.sum(F.when(c("raw_impact").isNotNull(), c("minutes"))).over(team_w)
+    s = s.withColumn("minutes_share", F.when(c("raw_impact").isNotNull(), _ratio(c("minutes"), impact_minutes / 5)))
+    if team_margins is None:
+        s = (s.withColumn("team_margin_per100", F.lit(None).cast("double"))
+             .withColumn("team_margin_source", F.lit(None).cast("string")))
+    else:
+        s = s.join(team_margins.select("season", "team_id", "team_margin_per100", "team_margin_source"),
+                   ["season", "team_id"], "left")
+    weighted = F.sum(c("raw_impact") * c("minutes_share")).over(team_w)
+    s = s.withColumn("impact_team_adjustment", (c("team_margin_per100") - weighted) / 5)
+    s = s.withColumn("impact", F.when(c("raw_impact").isNotNull(), c("raw_impact") + c("impact_team_adjustment")))
+    rank_w = Window.partitionBy("season", F.col("qualified")).orderBy(c("impact").desc_nulls_last(),
+                                                                       c("athlete_id"))
+    return s.withColumn("impact_rank", F.when(c("qualified") & c("impact").isNotNull(),
+                                              F.row_number().over(rank_w)).cast("int"))
+
+
+def adjusted_team_margins(ratings: "DataFrame", margin_column: str, date_column: str | None) -> "DataFrame":
+    """Latest adjusted margin per (season, team_id) from a ratings table (gold part 1's daily ratings)."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    df = ratings
+    if date_column:
+        w = Window.partitionBy("season", "team_id").orderBy(F.col(date_column).desc())
+        df = df.withColumn("_rn", F.row_number().over(w)).where("_rn = 1")
+    return df.select("season", "team_id", F.col(margin_column).cast("double").alias("team_margin_per100"),
+                     F.lit(f"adjusted: {margin_column}").alias("team_margin_source"))
+
+
+# --------------------------------------------------------------------------------------------- the build
+RATINGS_TABLE = "gold.team_ratings_daily"
+# Margin columns per 100 possessions first (the impact is per 100 possessions).
+MARGIN_CANDIDATES: tuple[str, ...] = ("adj_em", "adj_net", "adj_margin", "adjusted_margin", "net_rating")
+DATE_CANDIDATES: tuple[str, ...] = ("as_of_date", "rating_date", "as_of", "date", "game_date")
+
+
+def _declared(name: str) -> "object | None":
+    from ..tables import all_tables
+
+    return next((t for t in all_tables() if t.name == name), None)
+
+
+def ratings_margins(spark: "object", cfg: "object", season: int) -> "DataFrame | None":
+    """Latest adjusted margins from gold part 1's daily ratings, or None when that table is absent or empty."""
+    from pyspark.sql import functions as F
+
+    from ..iceberg import table_exists
+
+    spec = _declared(RATINGS_TABLE)
+    if spec is None or not table_exists(spark, cfg.table(RATINGS_TABLE)):
+        return None
+    names = spec.data_columns
+    margin = next((m for m in MARGIN_CANDIDATES if m in names), None)
+    if margin is None or "team_id" not in names or "season" not in names:
+        return None
+    date = next((d for d in DATE_CANDIDATES if d in names), None)
+    df = spark.table(cfg.table(RATINGS_TABLE)).where(F.col("season") == season)
+    if df.limit(1).count() == 0:
+        return None
+    return adjusted_team_margins(df, margin, date)
+
+
+def build_player_season(spark: "object", cfg: "object", season: int, run_id: str) -> dict[str, object]:
+    """Rebuild the season partitions of gold.player_game and gold.player_season from silver; returns a report."""
+    from pyspark.sql import functions as F
+
+    from ..iceberg import ensure_table, merge_upsert
+    from ..log import event, get_logger
+    from ..specs.gold_analytics import GOLD_PLAYER_GAME, GOLD_PLAYER_SEASON
+    from ..tables import SILVER_GAMES, SILVER_TEAM_GAME_STATS, get_table
+
+    in_season = F.col("season") == season
+    pgs_spec = get_table("silver.player_game_stats")
+    players = spark.table(ensure_table(spark, cfg, pgs_spec)).where(in_season)
+    teams = spark.table(ensure_table(spark, cfg, SILVER_TEAM_GAME_STATS)).where(in_season)
+    games = spark.table(ensure_table(spark, cfg, SILVER_GAMES)).where(in_season)
+    margins = raw_team_margins(teams, games)
+    adjusted = ratings_margins(spark, cfg, season)
+    if adjusted is not None:   # adjusted where the ratings have a value, raw elsewhere (e.g. no box scores)
+        adj = adjusted.withColumnRenamed("team_margin_per100", "_adj").withColumnRenamed("team_margin_source", "_src")
+        margins = (margins.join(adj, ["season", "team_id"], "left")
+                   .select("season", "team_id",
+                           F.coalesce("_adj", "team_margin_per100").alias("team_margin_per100"),
+                           F.when(F.col("_adj").isNotNull(), F.col("_src"))
+                           .otherwise(F.col("team_margin_source")).alias("team_margin_source")))
+    freshness = players.groupBy("game_id", "team_id").agg(F.max("_ingested_at").alias("_ingested_at"))
+    lineage = F.lit(f"{pgs_spec.name},{SILVER_TEAM_GAME_STATS.name},{SILVER_GAMES.name}")
+    pg = (player_game(players, teams, games).join(freshness, ["game_id", "team_id"], "left")
+          .withColumn("_source_file", lineage).withColumn("_run_id", F.lit(run_id))).cache()
+    try:
+        games_merge = merge_upsert(spark, cfg, GOLD_PLAYER_GAME, pg, prune={"season": [season]},
+                                   delete_missing=True)
+        ps_fresh = pg.groupBy("season", "team_id", "athlete_id").agg(F.max("_ingested_at").alias("_ingested_at"))
+        ps = (player_season(pg.drop("_ingested_at", "_source_file", "_run_id"), margins)
+              .join(ps_fresh, ["season", "team_id", "athlete_id"], "left")
+              .withColumn("_source_file", lineage).withColumn("_run_id", F.lit(run_id)))
+        season_merge = merge_upsert(spark, cfg, GOLD_PLAYER_SEASON, ps, prune={"season": [season]},
+                                    delete_missing=True)
+    finally:
+        pg.unpersist()
+    sources = sorted(r[0] for r in margins.select("team_margin_source").distinct().collect())
+    report = {"season": season, "player_game": games_merge.to_dict(), "player_season": season_merge.to_dict(),
+              "team_margin_sources": sources}
+    event(get_logger("gold.players"), "player season built", season=season, run_id=run_id,
+          player_game_rows=games_merge.source_rows, player_season_rows=season_merge.source_rows)
+    return report
