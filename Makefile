@@ -10,7 +10,7 @@ SEASON ?= 2024
 SIZE ?= demo
 ARGS ?=
 
-.PHONY: help install nginx demo test test-fast coverage job local-job jobs tables sql sdk-venv wheel fmt-check clean clean-lake
+.PHONY: help install nginx demo bench test test-fast coverage job local-job jobs tables sql sdk-venv wheel fmt-check clean clean-lake
 
 help:
 	@echo "make demo        simulated season -> local CBBD server -> bronze -> silver -> gold, printed"
@@ -20,6 +20,7 @@ help:
 	@echo "make job JOB=..  run one registered job on local PySpark (SEASON=, ARGS=)"
 	@echo "make local-job   the same job inside the Glue 5 image (needs a Docker engine)"
 	@echo "make jobs        list the job registry"
+	@echo "make bench       timings beside DuckDB -> bench/results.{json,md} (BENCH_ARGS=\"--size tiny --incremental-size tiny\")"
 
 $(STAMP): setup.py
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +53,13 @@ nginx:
 demo: $(STAMP)
 	$(PY) -m cbbd_etl demo --size $(SIZE) --season $(SEASON) $(ARGS)
 
+# Minutes of work, not a test: the full season, an incremental day, DuckDB on the same files, a no-op job.
+# Don't run the default `full` size while others use the machine; smoke run: BENCH_ARGS="--size tiny --incremental-size tiny".
+BENCH_ARGS ?=
+bench: $(STAMP)
+	@$(PY) -c "import duckdb" 2>/dev/null || $(PY) -m pip install --quiet -e ".[bench]"
+	$(PY) bench/bench.py $(BENCH_ARGS)
+
 # The whole suite with line coverage of the library (cbbd_etl, including jobs/ and the Python that
 # Spark jobs run in the driver); no threshold yet. Ends with one "coverage total" line.
 COV := --cov=cbbd_etl --cov-report=term
@@ -72,7 +80,7 @@ coverage: $(STAMP) $(SDK_VENV)/.installed nginx
 		$(COV_TOTAL); exit $$rc
 
 job: $(STAMP)
-	$(PY) -m cbbd_etl run $(JOB) --season $(SEASON) $(ARGS)
+	$(PY) -m cbbd_etl run $(JOB) $$($(PY) -m cbbd_etl jobs --check $(JOB) --takes season && echo --season $(SEASON)) $(ARGS)
 
 jobs: $(STAMP)
 	$(PY) -m cbbd_etl jobs

@@ -27,6 +27,10 @@ TEST = [
     "import-linter>=2.1",   # tests/test_layering.py: the declaration layer and no import cycles
 ]
 
+BENCH = [
+    "duckdb>=1.0",          # bench/bench.py: the same bronze plays and gold.team_season beside DuckDB
+]
+
 setup(
     name="cbbd_etl",
     version="0.1.0",
@@ -37,6 +41,6 @@ setup(
     package_data={"cbbd_etl": ["*.yaml", "resources/*", "resources/*/*"]},
     include_package_data=True,
     install_requires=["PyYAML>=6", "requests>=2.31"],
-    extras_require={"local": LOCAL, "test": TEST},
+    extras_require={"local": LOCAL, "test": TEST, "bench": BENCH},
     entry_points={"console_scripts": ["cbbd-etl=cbbd_etl.cli:main"]},
 )

@@ -120,6 +120,15 @@ def say(msg: str) -> None:
     print(f"[bench {dt.datetime.now():%H:%M:%S}] {msg}", file=sys.stderr, flush=True)
 
 
+def guarded(section: str, fn: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """Run one section; a failure is recorded as ``{section}_error`` so the other results are still written."""
+    try:
+        return fn()
+    except Exception as exc:  # noqa: BLE001 - a benchmark reports what broke instead of losing the run
+        say(f"{section} failed: {type(exc).__name__}: {exc}")
+        return {f"{section}_error": f"{type(exc).__name__}: {exc}"}
+
+
 # ------------------------------------------------------------------ the lake under test
 def bench_cfg(root: Path, shuffle: int | None = None) -> Any:
     from cbbd_etl.config import load_config
@@ -246,7 +255,12 @@ def bench_duckdb(args: argparse.Namespace, spark_box: dict[str, Any], stages: di
 
     cfg = spark_box["cfg"]
     bronze = Path(cfg.bronze.root)
-    plays = sorted(str(p) for p in (bronze / "plays").rglob("*.json.gz")) if (bronze / "plays").exists() else []
+    # The endpoints silver.plays reads; bronze keeps each under its slug (plays_date, plays_game, ...).
+    from cbbd_etl.api.endpoints import slug_of
+    from cbbd_etl.silver.endpoint_tables import get_endpoint_table
+
+    slugs = [slug_of(path) for path in get_endpoint_table("silver.plays").sources]
+    plays = sorted(str(p) for slug in slugs if (bronze / slug).is_dir() for p in (bronze / slug).rglob("*.json.gz"))
     out: dict[str, Any] = {"duckdb_version": duckdb.__version__, "plays_bronze_files": len(plays)}
     con = duckdb.connect()
     con.execute(f"SET threads = {os.cpu_count() or 2}")
@@ -345,7 +359,7 @@ def render_md(results: dict[str, Any]) -> str:
     lines += ["", "| other | value |", "|---|---|"]
     for key in ("fanout_calls_full_season", "plays_silver_seconds", "plays_duckdb_seconds", "team_season_seconds",
                 "team_season_duckdb_seconds", "incremental_day_seconds_3_seasons", "incremental_day_calls_1",
-                "incremental_day_calls_3"):
+                "incremental_day_calls_3", "noop_error", "duckdb_error", "incremental_error", "failed_jobs"):
         if key in results:
             lines.append(f"| `{key}` | {results[key]} |")
     if results.get("stages"):
@@ -387,16 +401,17 @@ def main(argv: list[str] | None = None) -> int:
         list_tables(box["cfg"])
         results["tables_seconds"] = round(time.perf_counter() - t0, 3)
         if "noop" not in skip:
-            results.update(bench_noop(args, box))
+            results.update(guarded("noop", lambda: bench_noop(args, box)))
         if "duckdb" not in skip:
-            results.update(bench_duckdb(args, box, results["stages"], work))
-            if results.get("team_season_seconds") and results.get("team_season_duckdb_seconds"):
-                results["duckdb_ratio"] = round(results["team_season_seconds"]
-                                                / max(results["team_season_duckdb_seconds"], 0.01), 2)
+            results.update(guarded("duckdb", lambda: bench_duckdb(args, box, results["stages"], work)))
+            # Without the noop section the team-season time is the full run's gold stage.
+            ours = results.get("team_season_seconds") or results["stages"].get("gold_team_season")
+            if ours and results.get("team_season_duckdb_seconds"):
+                results["duckdb_ratio"] = round(ours / max(results["team_season_duckdb_seconds"], 0.01), 2)
         if box.get("spark") is not None:
             box["spark"].stop()
         if "incremental" not in skip:
-            results.update(bench_incremental(args, work))
+            results.update(guarded("incremental", lambda: bench_incremental(args, work)))
     results["glue_backfill_usd"] = round(glue_bill(results["stages"])["total_usd"] * len(BACKFILL_SEASONS), 2)
     daily_stages = results.get("incremental_day_stages_1") or results["stages"]
     results["glue_daily"] = glue_bill(daily_stages)

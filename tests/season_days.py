@@ -84,24 +84,29 @@ def start_server(realism: bool = False) -> ApiServer:
     return serve_sim(season=SEASON, size=SIZE, seed=SEED, realism=realism, as_of=DAYS[0])
 
 
-def ingest_and_silver(spark: Any, cfg: Config) -> RunDay:
-    """The default driver: incremental ingestion of the window, then the three silver jobs."""
-    from cbbd_etl.bronze.ingest import ingest_endpoints
-    from cbbd_etl.runner import make_context, run_job
+def daily_workflow(spark: Any, cfg: Config) -> RunDay:
+    """The driver: ``workflow run daily`` for the day (the DAG's ingest and the three silver jobs).
+
+    The same runner, run properties and job parameters as ``cbbd-etl workflow run daily --date D``: the
+    season comes from the date, ``mode=incremental`` from the workflow's declaration, the window from the
+    run options. ``only`` keeps the rest of the DAG (other silver jobs, gap fill, gold, audit, data
+    quality) out of a five-day loop whose checks are about ingestion and silver.
+    """
+    from cbbd_etl.workflow_runner import run_workflow
 
     def run_day(day: dt.date, server: ApiServer) -> tuple[int, dict[str, float]]:
-        started = time.monotonic()
-        summary = ingest_endpoints(cfg, [], ENDPOINTS, base_url=server.url, api_key=server.api_key,
-                                   mode="incremental", window_days=WINDOW_DAYS, as_of=day, progress=False)
-        assert summary.seasons == [SEASON], summary.seasons          # derived from the date
-        assert not summary.failures and summary.status == "complete", summary.to_dict()
-        parts = {"ingest": time.monotonic() - started}
+        run = run_workflow(cfg, "daily", spark=spark, date=day,
+                           options={"base_url": server.url, "api_key": server.api_key,
+                                    "window_days": WINDOW_DAYS, "endpoints": ENDPOINTS},
+                           only=["bronze_ingest", *SILVER_JOBS])
+        assert run.succeeded, [(j.job, j.status, j.error) for j in run.jobs]
+        assert run.run_properties["mode"] == "incremental"
+        ingest = run.reports["bronze_ingest"]
+        assert ingest["seasons"] == [SEASON], ingest["seasons"]          # derived from the date
+        assert not ingest.get("failures") and ingest["status"] == "complete", ingest
         for job in SILVER_JOBS:
-            started = time.monotonic()
-            report = run_job(make_context(job, cfg, spark=spark, season=SEASON))
-            assert report.get("quarantined", 0) == 0, report
-            parts[job] = time.monotonic() - started
-        return summary.calls, parts
+            assert run.reports[job].get("quarantined", 0) == 0, run.reports[job]
+        return int(ingest["calls"]), {j.job: j.seconds for j in run.jobs if j.status == "succeeded"}
 
     return run_day
 

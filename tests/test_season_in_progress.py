@@ -139,7 +139,7 @@ def test_five_days_of_a_season_in_progress_silver_follows_every_change(spark, la
     sd.expected_events_hold()
     cfg = lake.replace(**sd.FAST_LOCAL_API)
     with sd.start_server() as server:
-        results = sd.play_days(spark, cfg, sd.ingest_and_silver(spark, cfg), server)
+        results = sd.play_days(spark, cfg, sd.daily_workflow(spark, cfg), server)
     assert [r.calls for r in results] == sd.CALLS_PER_DAY
     with capsys.disabled():
         print("\nfive days of a season in progress (window 2 days, games + games_teams + games_players):")

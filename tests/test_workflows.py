@@ -16,6 +16,7 @@ import pytest
 from cbbd_etl.registry import JOBS, JobSpec, register_job, unregister_job
 from cbbd_etl.runner import JobContext
 from cbbd_etl.workflow_runner import run_workflow
+from cbbd_etl.gap_fill import GAP_DATASETS
 from cbbd_etl.workflows import (Workflow, dependencies, execution_order, get_workflow, register_workflow,
                                 triggers, unregister_workflow)
 
@@ -60,7 +61,11 @@ def test_daily_is_ingest_silver_gap_fill_gold_audit() -> None:
 def test_backfill_is_the_same_dag_on_demand_in_backfill_mode() -> None:
     daily, backfill = get_workflow("daily"), get_workflow("backfill")
     assert dependencies(backfill) == dependencies(daily)
-    assert backfill.run_properties == {"mode": "backfill"} and backfill.trigger_type == "ON_DEMAND"
+    assert backfill.run_properties["mode"] == "backfill" and backfill.trigger_type == "ON_DEMAND"
+    # Scheduled gap fills never ask for per-game lineups (one call per game): only on purpose.
+    for wf in (daily, backfill):
+        assert "lineups" not in wf.run_properties["datasets"].split(",")
+        assert set(wf.run_properties["datasets"].split(",")) < set(GAP_DATASETS)
     assert [t.type for t in triggers(backfill)][0] == "ON_DEMAND"
     assert dependencies(get_workflow("maintenance")) == {"maintenance": ()}
 

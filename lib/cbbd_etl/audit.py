@@ -50,6 +50,39 @@ def game_coverage(finals: "DataFrame", facts: "DataFrame", dataset: str, min_row
     )
 
 
+def final_game_dates(spark: "SparkSession", cfg: Config, seasons: list[int]) -> dict[int, tuple[int, str | None]]:
+    """game_id -> (season, UTC date ``yyyy-MM-dd``) of the final games of ``seasons``, in one small query.
+
+    A season holds a few thousand games at most, so the set lives on the driver: gap-fill's anti-join is
+    then a set difference instead of a Spark join per dataset.
+    """
+    from pyspark.sql import functions as F
+
+    ident = cfg.table("silver.games")
+    if not table_exists(spark, ident):
+        return {}
+    rows = (spark.table(ident).where(F.col("season").isin(seasons) & (F.col("status") == "final"))
+            .select("game_id", "season", F.date_format("start_date", "yyyy-MM-dd").alias("utc_date"))
+            .distinct().collect())
+    return {int(r["game_id"]): (int(r["season"]), r["utc_date"]) for r in rows}
+
+
+def covered_game_ids(spark: "SparkSession", cfg: Config, coverage: GameCoverage, seasons: list[int]) -> set[int]:
+    """Game ids of ``seasons`` with at least ``min_rows_per_game`` rows in the dataset's table: one pass over
+    the table's ``game_id`` column (pruned to the seasons), the same rule as :func:`game_coverage`."""
+    from pyspark.sql import functions as F
+
+    ident = cfg.table(coverage.table)
+    if not table_exists(spark, ident):
+        return set()
+    facts = spark.table(ident).where(F.col("season").isin(seasons)).select("game_id")
+    if coverage.min_rows_per_game <= 1:
+        return {int(r[0]) for r in facts.distinct().collect() if r[0] is not None}
+    per_game = facts.groupBy("game_id").agg(F.count("*").alias("_n"))
+    return {int(r[0]) for r in per_game.where(F.col("_n") >= coverage.min_rows_per_game).select("game_id").collect()
+            if r[0] is not None}
+
+
 def with_status(df: "DataFrame", thresholds: dict[str, float]) -> "DataFrame":
     from pyspark.sql import functions as F
 

@@ -24,7 +24,10 @@ def _cmd_jobs(args: argparse.Namespace, cfg: Config) -> int:
     from .registry import JOBS, get_job
 
     if args.check:
-        get_job(args.check)
+        job = get_job(args.check)
+        if args.takes:
+            # `make job` asks whether to pass --season: exit 1 (quietly) when the job has no such parameter.
+            return 0 if args.takes in job.param_names else 1
         print(args.check)
         return 0
     if args.json:
@@ -185,6 +188,7 @@ def build_parser() -> argparse.ArgumentParser:
     j = sub.add_parser("jobs", help="list the job registry")
     j.add_argument("--json", action="store_true")
     j.add_argument("--check", metavar="JOB", help="exit 2 unless JOB is registered")
+    j.add_argument("--takes", metavar="PARAM", help="with --check: exit 0 if JOB takes PARAM, else 1")
     j.set_defaults(handler=_cmd_jobs)
 
     t = sub.add_parser("tables", help="tables with row counts and last snapshot time")

@@ -108,28 +108,39 @@ def plan_call_units(units: Iterable[Unit], max_calls: int | None = None
 
 def missing_units(spark: "SparkSession", cfg: "Config", seasons: list[int], datasets: Iterable[str] | None = None,
                   now: dt.date | None = None, use_log: bool = True) -> tuple[list[Unit], int]:
-    """Missing units from the audit, minus (``use_log``) those the API recently answered empty;
-    returns (units, skipped)."""
+    """Missing units by the audit's rule, minus (``use_log``) those the API recently answered empty;
+    returns (units, skipped).
+
+    Why driver-side: the final games of a season and each fact table's covered game ids are a few thousand
+    ints, so one small query per table plus a set difference replaces the audit's union of joins; the
+    gap-fill log is read only when something is missing (a no-op run touches neither it nor anything else).
+    """
     from pyspark.sql import functions as F
 
-    from .audit import audit
+    from .audit import covered_game_ids, final_game_dates
+    from .datasets import GAME_DATASETS
     from .iceberg import ensure_table
 
-    wanted = list(datasets or GAP_DATASETS)
-    rows = (audit(spark, cfg, seasons).where(F.col("dataset").isin(wanted) & (F.col("missing_games") > 0))
-            .select("season", "dataset", F.explode("missing_game_ids").alias("game_id")))
-    games = spark.table(cfg.table("silver.games")).select("game_id", F.col("start_date"))
-    units = rows.join(games, "game_id", "left").select(
-        "dataset", "season", "game_id", F.date_format("start_date", "yyyy-MM-dd").alias("utc_date"))
+    wanted = set(datasets or GAP_DATASETS)
+    finals = final_game_dates(spark, cfg, seasons)
+    units: list[Unit] = []
+    if finals:
+        for coverage in GAME_DATASETS:
+            if coverage.dataset not in wanted:
+                continue
+            covered = covered_game_ids(spark, cfg, coverage, seasons)
+            units += [Unit(coverage.dataset, season, gid, day) for gid, (season, day) in finals.items()
+                      if gid not in covered]
     fresh = units
-    if use_log:
+    if use_log and units:
         log = spark.table(ensure_table(spark, cfg, META_GAP_FILL_LOG))
         today = now or dt.date.today()
-        quiet = log.where((F.col("outcome") == "empty") & (F.col("recheck_after") > F.lit(today)))
-        fresh = units.join(quiet.select("dataset", "game_id"), ["dataset", "game_id"], "left_anti")
-    out = [Unit(r["dataset"], int(r["season"]), int(r["game_id"]), r["utc_date"]) for r in fresh.collect()]
-    skipped = units.count() - len(out)
-    return sorted(out, key=lambda u: (u.dataset, u.season, u.utc_date, u.game_id)), skipped
+        quiet = {(r["dataset"], int(r["game_id"])) for r in
+                 log.where((F.col("outcome") == "empty") & (F.col("recheck_after") > F.lit(today)))
+                 .select("dataset", "game_id").collect()}
+        fresh = [u for u in units if (u.dataset, u.game_id) not in quiet]
+    skipped = len(units) - len(fresh)
+    return sorted(fresh, key=lambda u: (u.dataset, u.season, u.utc_date or "", u.game_id)), skipped
 
 
 def log_rows(spark: "SparkSession", asked: list[Unit], still_missing: set[tuple[str, int]], recheck_days: int,

@@ -81,11 +81,22 @@ def conform(df: "DataFrame", spec: TableSpec) -> "DataFrame":
     return df.select(*cols)
 
 
+HASH_DECIMALS = 9   # doubles are hashed rounded to this many decimals (see with_row_hash)
+
+
 def with_row_hash(df: "DataFrame", spec: TableSpec) -> "DataFrame":
-    """Content hash over the declared data columns: lineage changes alone are not changes."""
+    """Content hash over the declared data columns: lineage changes alone are not changes.
+
+    Doubles enter the hash rounded to :data:`HASH_DECIMALS` decimals: a sum or mean computed again over the
+    same rows can differ in its last bits (Spark adds partial aggregates in whatever order tasks finish), and
+    such noise must not count as a change, or a replay would rewrite gold tables and commit a snapshot.
+    """
     from pyspark.sql import functions as F
 
-    payload = F.to_json(F.struct(*[F.col(c) for c in spec.data_columns]))
+    types = dict(spec.all_columns)
+    fields = [F.round(F.col(c), HASH_DECIMALS).alias(c) if types.get(c) in ("DOUBLE", "FLOAT") else F.col(c)
+              for c in spec.data_columns]
+    payload = F.to_json(F.struct(*fields))
     return df.withColumn("_row_hash", F.sha2(payload, 256))
 
 

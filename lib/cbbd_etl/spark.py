@@ -91,9 +91,13 @@ def spark_conf(cfg: Config) -> dict[str, str]:
         "spark.sql.session.timeZone": "UTC",
         "spark.sql.iceberg.handle-timestamp-without-timezone": "false",
         "spark.sql.adaptive.enabled": "true",
+        "spark.sql.adaptive.coalescePartitions.enabled": "true",
     }
     if cfg.spark.master:
         conf.update({
+            # Listing a load's bronze files (hundreds of explicit paths) on the driver takes milliseconds
+            # locally; above the default threshold of 32 paths Spark would run a whole job to list them.
+            "spark.sql.sources.parallelPartitionDiscovery.threshold": "100000",
             "spark.ui.enabled": "false",
             "spark.ui.showConsoleProgress": "false",
             "spark.driver.memory": cfg.spark.driver_memory,

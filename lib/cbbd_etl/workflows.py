@@ -29,6 +29,11 @@ from .errors import UserError
 from .registry import JobSpec, all_jobs
 
 MAX_TRIGGER_ACTIONS = 50   # Glue's limit of actions per trigger
+# What the scheduled gap fill asks for: every game dataset the season's cheap calls normally bring (box scores,
+# plays by day, substitutions by team, lines by date). Per-game lineups are left out: the backfill plan does not
+# fetch them (one call per game: ~6,000 a season, six months of the free tier), so every game would be a "gap".
+# Ask for them on purpose: run property datasets=...,lineups, or `cbbd-etl gap-fill --datasets lineups`.
+SCHEDULED_GAP_FILL = "team_box_scores,player_box_scores,plays,substitutions,lines"
 
 
 @dataclass(frozen=True)
@@ -52,10 +57,11 @@ WORKFLOW_DECLARATIONS: tuple[Workflow, ...] = (
     Workflow("daily", "Every morning: incremental ingest of the current season (the last window_days days "
              "again, and whatever became final) -> every silver job -> gap fill -> gold -> audit.",
              # 10:00 UTC: after the night's games are final and corrected.
-             schedule="cron(0 10 * * ? *)", run_properties={"mode": "incremental", "window_days": "7"}),
+             schedule="cron(0 10 * * ? *)",
+             run_properties={"mode": "incremental", "window_days": "7", "datasets": SCHEDULED_GAP_FILL}),
     Workflow("backfill", "On demand: the daily jobs in backfill mode (fetch what bronze lacks) for the season "
              "given as run property (aws glue start-workflow-run --run-properties season=2019).",
-             schedule=None, run_properties={"mode": "backfill"}, jobs_from="daily"),
+             schedule=None, run_properties={"mode": "backfill", "datasets": SCHEDULED_GAP_FILL}, jobs_from="daily"),
     Workflow("maintenance", "Weekly: compaction and snapshot expiry on every table.",
              # Sunday mornings.
              schedule="cron(0 12 ? * SUN *)"),

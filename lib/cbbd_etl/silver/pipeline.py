@@ -129,8 +129,9 @@ def run_silver(ctx: "JobContext", source: SilverSource, season: int | None = Non
         tagged = tagged.cache()
     try:
         stats = load_stats(tagged, source.exploded)
-        drift = record_drift(spark, cfg, raw, source.table.name, ctx.run_id) if stats.unknown_fields else []
-        report["schema_drift"] = drift
+        # One row per record in ``tagged`` unless the transform exploded records: then count on ``raw``.
+        report["schema_drift"] = record_drift(spark, cfg, raw if source.exploded else tagged, source.table.name,
+                                              ctx.run_id, fields=stats.unknown_fields)
         n_rejected = stats.rejected
         if n_rejected:
             rejected = tagged.where(F.col("_reason").isNotNull())

@@ -28,12 +28,20 @@ def drift_summary(raw: "DataFrame") -> "DataFrame":
                  F.min("_source_file").alias("source_file")))
 
 
-def record_drift(spark: "SparkSession", cfg: Config, raw: "DataFrame", table: str, run_id: str) -> list[str]:
-    """Record new unknown fields of ``raw`` for ``table``; returns every unknown field seen in this read."""
+def record_drift(spark: "SparkSession", cfg: Config, raw: "DataFrame", table: str, run_id: str,
+                 fields: list[str] | None = None) -> list[str]:
+    """Record new unknown fields of ``raw`` for ``table``; returns every unknown field seen in this read.
+
+    ``fields``: the unknown fields, when the caller already has them (the silver pipeline gets them from
+    its one counting aggregation): an empty list records nothing without a Spark job, a known list saves
+    the job that would find them again.
+    """
     from pyspark.sql import functions as F
 
+    if fields is not None and not fields:
+        return []
     summary = drift_summary(raw).cache()
-    found = sorted(r["field"] for r in summary.select("field").collect())
+    found = sorted(fields) if fields is not None else sorted(r["field"] for r in summary.select("field").collect())
     if found:
         rows = summary.select(F.lit(table).alias("target_table"), "field", "example_json", "source_file",
                               "records", F.lit(run_id).alias("first_run_id"),
