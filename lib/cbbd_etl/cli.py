@@ -63,12 +63,11 @@ def _cmd_run(args: argparse.Namespace, cfg: Config) -> int:
 
 
 def _cmd_tables(args: argparse.Namespace, cfg: Config) -> int:
-    from .iceberg import list_tables
-    from .spark import build_spark
+    """Metadata only, so no JVM: pyiceberg reads the same Iceberg metadata Spark writes (lake_catalog)."""
+    from .lake_catalog import list_tables
     from .textfmt import render
 
-    spark = build_spark(cfg, app_name="cbbd_etl:tables")
-    rows = list_tables(spark, cfg)
+    rows = list_tables(cfg)
     print(json.dumps(rows, indent=2, default=str) if args.json else render(
         rows, ["table", "rows", "last_snapshot_at", "identifier"]))
     return 0
