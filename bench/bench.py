@@ -36,6 +36,8 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+from cbbd_etl.demo import season_end  # the day after the simulated season's last game
+
 HERE = Path(__file__).resolve().parent
 DPU_HOUR_USD = 0.44
 DPU_PER_WORKER = {"G.025X": 0.25, "G.1X": 1.0, "G.2X": 2.0, "G.4X": 4.0, "G.8X": 8.0}
@@ -142,13 +144,6 @@ def bench_cfg(root: Path, shuffle: int | None = None) -> Any:
     return cfg.replace(**overrides)
 
 
-def season_end(season: int, size: str, seed: int) -> dt.date:
-    from cbbd_etl.sim import simulate_season
-
-    sim = simulate_season(season, size, seed)
-    return max(g.day for g in sim.games) + dt.timedelta(days=1)
-
-
 def run_daily(cfg: Any, spark: Any, server: Any, season: int, as_of: dt.date, mode: str) -> Any:
     from cbbd_etl.workflow_runner import run_workflow
 
@@ -212,13 +207,9 @@ def bench_noop(args: argparse.Namespace, spark_box: dict[str, Any]) -> dict[str,
 
 def _data_files(cfg: Any, logical: str) -> list[str]:
     """Current data files of an Iceberg table (pyiceberg, no JVM); copy-on-write tables have no delete files."""
-    from pyiceberg.table import StaticTable
+    from cbbd_etl.lake_catalog import load_local_table
 
-    layer, name = logical.split(".")
-    meta = Path(cfg.lake.warehouse) / cfg.lake.namespaces[layer] / name / "metadata"
-    version = (meta / "version-hint.text").read_text().strip()
-    table = StaticTable.from_metadata(str(meta / f"v{version}.metadata.json"))
-    tasks = list(table.scan().plan_files())
+    tasks = list(load_local_table(cfg, logical).scan().plan_files())
     if any(t.delete_files for t in tasks):
         raise RuntimeError(f"{logical} has delete files; DuckDB comparison needs compacted data")
     return [t.file.file_path.removeprefix("file:") for t in tasks]

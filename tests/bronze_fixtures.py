@@ -68,3 +68,16 @@ def game_record(game_id: int, home: int = 1, away: int = 2, season: int = 2024, 
     }
     rec.update(over)
     return rec
+
+
+def manifest_fingerprints(root: Path) -> set[tuple[Any, ...]]:
+    """(endpoint, path, params, sha256 of the decoded body, record count) of every manifest under ``root``:
+    two ingestions wrote the same bronze when these sets are equal."""
+    from cbbd_etl.bronze.store import BronzeStore
+
+    store = BronzeStore.for_root(str(root))
+    out = set()
+    for key in store.list("_manifests/"):
+        m = store.get_json(key)
+        out.add((m["slug"], m["path"], tuple(sorted(m["params"].items())), m["sha256"], m["record_count"]))
+    return out

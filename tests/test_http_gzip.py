@@ -29,6 +29,7 @@ from cbbd_etl.bronze.ingest import ingest_endpoints
 from cbbd_etl.bronze.ingest_log import read_dead_letters
 from cbbd_etl.bronze.store import BronzeStore
 from cbbd_etl.errors import UserError
+from bronze_fixtures import manifest_fingerprints
 from conftest import make_cfg
 from fake_cbbd import FakeApi
 
@@ -160,23 +161,13 @@ def test_server_gzip_modes_on_the_wire(mode: str) -> None:
         assert packed.getheader("Content-Length") is None and packed.getheader("Transfer-Encoding") == "chunked"
 
 
-def _bronze(root: Path) -> set[tuple[Any, ...]]:
-    """(endpoint, path, params, sha256 of the decoded body, records) of every manifest under ``root``."""
-    store = BronzeStore.for_root(str(root))
-    out = set()
-    for key in store.list("_manifests/"):
-        m = store.get_json(key)
-        out.add((m["slug"], m["path"], tuple(sorted(m["params"].items())), m["sha256"], m["record_count"]))
-    return out
-
-
 def _ingest(tmp: Path, mode: str, faults: FaultPlan | None = None) -> tuple[Any, set[tuple[Any, ...]], ApiServer]:
     cfg = make_cfg(tmp, **FAST)
     with ApiServer(FakeApi(), KEY, faults, gzip=mode) as srv:
         summary = ingest_endpoints(cfg, [2024], ENDPOINTS, base_url=srv.url, api_key=KEY, progress=False)
     dead = read_dead_letters(BronzeStore.for_root(cfg.bronze.root), summary.run_id)
     assert summary.status == "complete" and summary.failures == 0 and summary.dead_letters == 0 and not dead
-    return summary, _bronze(tmp / "bronze"), srv
+    return summary, manifest_fingerprints(tmp / "bronze"), srv
 
 
 def test_ingestion_in_every_gzip_mode_gives_the_uncompressed_bronze(tmp_path: Path) -> None:

@@ -33,6 +33,7 @@ from cbbd_etl.api.server import ApiServer, serve_sim
 from cbbd_etl.bronze.ingest import RunSummary, ingest_endpoints
 from cbbd_etl.bronze.ingest_log import read_dead_letters
 from cbbd_etl.bronze.store import BronzeStore
+from bronze_fixtures import manifest_fingerprints
 from conftest import make_cfg
 from nginx import (Nginx, build_options, gzip_proxy_http, gzip_static_http, has_gzip_static, nginx_binary,
                    skip_reason, write_static_tree)
@@ -66,23 +67,13 @@ class RecordingSource:
         return self.inner.query(path, params)
 
 
-def _bronze(root: Path) -> set[tuple[Any, ...]]:
-    """(endpoint, path, params, sha256 of the decoded body, record count) of every manifest."""
-    store = BronzeStore.for_root(str(root))
-    out = set()
-    for key in store.list("_manifests/"):
-        m = store.get_json(key)
-        out.add((m["slug"], m["path"], tuple(sorted(m["params"].items())), m["sha256"], m["record_count"]))
-    return out
-
-
 def _ingest(tmp: Path, base_url: str, key: str) -> tuple[RunSummary, set[tuple[Any, ...]]]:
     cfg = make_cfg(tmp, **FAST)
     summary = ingest_endpoints(cfg, [SEASON], ENDPOINTS, base_url=base_url, api_key=key, progress=False)
     dead = read_dead_letters(BronzeStore.for_root(cfg.bronze.root), summary.run_id)
     assert not dead, dead
     assert summary.status == "complete" and summary.failures == 0 and summary.dead_letters == 0, summary.to_dict()
-    return summary, _bronze(tmp / "bronze")
+    return summary, manifest_fingerprints(tmp / "bronze")
 
 
 @pytest.fixture(scope="module")

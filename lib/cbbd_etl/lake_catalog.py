@@ -55,6 +55,17 @@ def _row(layer: str, name: str, identifier: str, table: Any) -> dict[str, Any]:
     }
 
 
+def load_local_table(cfg: Config, logical: str) -> Any:
+    """One table of the local (Hadoop-layout) lake as a pyiceberg ``StaticTable``; KeyError when absent."""
+    from pyiceberg.table import StaticTable
+
+    layer, _, name = logical.partition(".")
+    for table_name, metadata in _local_metadata_files(Path(cfg.lake.warehouse), cfg.lake.namespaces[layer]):
+        if table_name == name:
+            return StaticTable.from_metadata(str(metadata))
+    raise KeyError(logical)
+
+
 def list_tables(cfg: Config) -> list[dict[str, Any]]:
     """Every table of the silver, gold and meta namespaces with rows and last snapshot, no JVM."""
     out: list[dict[str, Any]] = []
