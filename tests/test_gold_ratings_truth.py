@@ -1,9 +1,12 @@
 """Simulated ``full`` season: the adjusted ratings against the simulator's latent truth (solver fed from records).
 
-Measured (seed 7): adjusted margin ρ 0.940, EM 0.940, offence 0.924, defence 0.918, tempo 0.924; raw net
-efficiency 0.903. The issue asks for 0.97 / 0.95; on this simulator that is above what the game outcomes can
-carry: refitting on synthetic margins drawn from the truth itself with the simulator's residual noise
-(σ ≈ 13.5 points per game, ~33 games per team) reaches only ρ ≈ 0.95 (second test). See docs/ratings.md.
+Measured (seed 7 / seed 11): adjusted margin ρ 0.963 / 0.973, EM 0.963 / 0.973, offence 0.939 / 0.948,
+defence 0.925 / 0.935, tempo 0.946 / 0.945; raw net efficiency 0.927 / 0.919. Game margins scatter
+σ ≈ 10.7 points around the truth's expected margin (real D1: 10.6, see sim/engine.py's score effects).
+The issue asks for 0.97 / 0.95; on this schedule (~33 games per team) that is at or above what realistic
+game outcomes can carry: refitting on synthetic margins drawn from the truth itself with the simulator's
+residual noise reaches only ρ ≈ 0.964 / 0.975 (second test), and offence/defence are limited by the
+per-team scoring noise (totals scatter ~15 points, real ones ~17). See docs/ratings.md.
 """
 from __future__ import annotations
 
@@ -20,9 +23,9 @@ from cbbd_etl.sim import simulate_season
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def full_season():
-    sim = simulate_season(2024, "full", 7)
+@pytest.fixture(scope="module", params=[7, 11])
+def full_season(request):
+    sim = simulate_season(2024, "full", request.param)
     data = SeasonData.from_rows(2024, [game_row_from_record(r) for r in sim.records("games")],
                                 [box_row_from_record(r) for r in sim.records("games_teams")])
     return sim, data
@@ -34,8 +37,8 @@ def test_adjusted_ratings_rank_the_truth(full_season) -> None:
     print("\nfull season vs truth:", {k: v for k, v in res.items() if not k.startswith("top25")})
     assert res["teams"] == 362
     assert res["rho_adj_margin"] > res["rho_raw_net"] + 0.005
-    assert res["rho_adj_margin"] >= 0.935 and res["rho_adj_em"] >= 0.935
-    assert min(res["rho_adj_off"], res["rho_adj_def"], res["rho_adj_tempo"]) >= 0.91
+    assert res["rho_adj_margin"] >= 0.955 and res["rho_adj_em"] >= 0.955
+    assert min(res["rho_adj_off"], res["rho_adj_def"], res["rho_adj_tempo"]) >= 0.92
     assert abs(res["home_court"] - sim.truth.home_court_advantage) < 1.0
 
 
@@ -53,5 +56,5 @@ def test_ceiling_on_synthetic_outcomes_from_the_truth(full_season) -> None:
     ceiling = spearman(list(r.adj_margin), [sim.truth.teams[t].net for t in ids])
     real = compare_with_truth(data, sim.truth)["rho_adj_margin"]
     print(f"\nresidual sigma {noise:.2f}; ceiling rho {ceiling:.4f}; ours on the simulated games {real:.4f}")
-    assert 12.0 < noise < 15.0
+    assert 10.2 < noise < 11.3   # real D1 games: 10.6 around a fitted rating, 10.4-11 around closing lines
     assert real >= ceiling - 0.02

@@ -337,6 +337,13 @@ def test_truth_and_results_are_realistic(demo: SimulatedSeason) -> None:
     # the home edge in points is about the truth's HCA
     resid = [g.home_points - g.away_points - truth.expected_margin(g.home_id, g.away_id, True) for g in home]
     assert abs(statistics.mean(resid) - truth.home_court_advantage) < 1.5
+    # margins scatter around the truth's expectation like real D1 games (10.6 around a fitted rating, 10.4-11
+    # around closing lines; independent possessions alone would give ~13.5), and possessions match the tempos
+    noise = [g.home_points - g.away_points - truth.expected_margin(g.home_id, g.away_id, g.neutral) for g in games]
+    assert 9.5 < statistics.pstdev(noise) < 12.0 and abs(statistics.mean(noise)) < 1.0
+    pace = [sum(g.outcome.possessions) / 2 * 2400 / g.outcome.seconds
+            - (truth.teams[g.home_id].tempo + truth.teams[g.away_id].tempo) / 2 for g in games]
+    assert abs(statistics.mean(pace)) < 0.4 and 2.0 < statistics.pstdev(pace) < 4.0
     # raw average margin already ranks teams like their true strength
     margin: dict[int, list[int]] = defaultdict(list)
     for g in games:

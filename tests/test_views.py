@@ -136,6 +136,9 @@ def test_views_run_in_spark_sql_over_a_built_lake(spark, lake) -> None:
     tgs = both_sides(1, 10, 20, A, B, conf=True, day=1) + both_sides(2, 20, 10, A, B, conf=True, day=5)
     for r in tgs:
         r["game_date"] = dt.date(2023, 12, 1 if r["game_id"] == 1 else 5)
+        # the rest of the team box the players' box regression is fitted on (gold.players.TEAM_BOX_SOURCES)
+        r.update({f"{side}_{k}": v for side in ("team", "opp") for k, v in
+                  {"fg3_att": 20, "assists": 13, "steals": 6, "blocks": 2, "fouls": 16}.items()})
     pgs = (_players(1, 10, (40.0, 30.0), 1) + _players(1, 20, (35.0, 25.0), 1)
            + _players(2, 20, (40.0, 30.0), 5) + _players(2, 10, (35.0, 25.0), 5))
     lines = [{"game_id": 1, "season": 2024, "provider": "A", "spread": -10.0, "over_under": 128.0,

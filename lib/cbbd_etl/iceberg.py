@@ -112,18 +112,31 @@ def dedupe_latest(df: "DataFrame", keys: Iterable[str]) -> "DataFrame":
     return df.withColumn("_rn", F.row_number().over(w)).where("_rn = 1").drop("_rn")
 
 
-def changed_rows(source: "DataFrame", target: "DataFrame", keys: Iterable[str]) -> "DataFrame":
+def changed_rows(source: "DataFrame", target: "DataFrame", keys: Iterable[str],
+                 broadcast_target: bool = False) -> "DataFrame":
     """Every source row classified against the target: ``_change`` is new, changed, unchanged or stale.
 
     ``stale`` means the stored row was ingested later than this one (an old
     response processed late, e.g. after a resumed backfill): latest ingest
     wins across runs, not only within one.
+
+    ``broadcast_target``: the caller knows the target is small (see :func:`total_records`), so the join is
+    planned as a broadcast from the start. Left to adaptive execution, both sides would be shuffled first
+    and the join re-planned only afterwards: for a first load of a season of plays that shuffle of every
+    wide source row was the most expensive step of the job.
     """
     from pyspark.sql import functions as F
 
     keys = list(keys)
     tgt = target.select(*[F.col(k).alias(f"_t_{k}") for k in keys], F.col("_row_hash").alias("_t_hash"),
                         F.col("_ingested_at").alias("_t_ingested"))
+    # Only stored rows whose key the source has can match: a semi join against the broadcast source keys
+    # shrinks the target side first, so a day's delta against a season of history joins a few hundred rows
+    # (and Spark can broadcast them) instead of shuffling the whole partition's keys.
+    src_keys = F.broadcast(source.select(*[F.col(k).alias(f"_s_{k}") for k in keys]))
+    tgt = tgt.join(src_keys, [tgt[f"_t_{k}"].eqNullSafe(src_keys[f"_s_{k}"]) for k in keys], "left_semi")
+    if broadcast_target:
+        tgt = F.broadcast(tgt)
     cond = [source[k].eqNullSafe(tgt[f"_t_{k}"]) for k in keys]
     joined = source.join(tgt, cond, "left")
     change = (F.when(F.col("_t_hash").isNull(), "new")
@@ -131,6 +144,22 @@ def changed_rows(source: "DataFrame", target: "DataFrame", keys: Iterable[str]) 
               .when(F.col("_t_ingested") > F.col("_ingested_at"), "stale")
               .otherwise("changed"))
     return joined.withColumn("_change", change).drop(*[f"_t_{k}" for k in keys], "_t_hash", "_t_ingested")
+
+
+# From this many source rows on, merge_upsert first checks whether any key repeats (one narrow job) and skips
+# the dedupe window when none does; below it the window over a few rows is cheaper than the extra job.
+UNIQUE_CHECK_MIN_ROWS = 50_000
+
+
+def _has_unique_keys(src: "DataFrame", keys: Iterable[str], rows: int) -> bool:
+    """Whether no key of ``src`` repeats: then the latest-wins window (a sort of every wide row) is skipped.
+
+    Counting distinct keys moves only the key columns; in a season of plays that is ~1 s where the window
+    took ~15. Null keys count as one key, as the window's ``partitionBy`` groups them.
+    """
+    from pyspark.sql import functions as F
+
+    return src.select(*keys).distinct().agg(F.count("*").alias("n")).first()["n"] == rows
 
 
 def merge_upsert(
@@ -168,7 +197,12 @@ def merge_upsert(
         raise ValueError("merge_upsert(delete_missing=True) needs prune= to bound the rebuilt partitions")
     ident = ensure_table(spark, cfg, spec)
     result = MergeResult(table=ident)
-    src = with_row_hash(conform(df, spec), spec).cache()
+    src = with_row_hash(conform(df, spec), spec)
+    # ``src`` is read again only to count it (no ``source_rows``) or to find deleted keys: cache it for
+    # those; otherwise its one consumer is ``classified`` (cached below), and a second columnar cache of a
+    # season of plays would cost more than it saves.
+    if source_rows is None or delete_missing:
+        src = src.cache()
     try:
         result.source_rows = src.count() if source_rows is None else int(source_rows)
         if result.source_rows == 0 and not delete_missing:
@@ -178,7 +212,11 @@ def merge_upsert(
             for col, values in prune.items():
                 target = target.where(F.col(col).isin(list(values)))
         # Classified once and cached: the counts and the MERGE source both come from this one join.
-        classified = changed_rows(dedupe_latest(src, spec.keys), target, spec.keys).cache()
+        unique = result.source_rows >= UNIQUE_CHECK_MIN_ROWS and _has_unique_keys(src, spec.keys, result.source_rows)
+        stored = total_records(spark, ident)
+        small = stored is not None and stored <= BROADCAST_TARGET_MAX_ROWS
+        classified = changed_rows(src if unique else dedupe_latest(src, spec.keys), target, spec.keys,
+                                  broadcast_target=small).cache()
         counts = {r["_change"]: int(r["n"]) for r in
                   classified.groupBy("_change").agg(F.count("*").alias("n")).collect()}
         result.duplicates = result.source_rows - sum(counts.values())
@@ -245,6 +283,22 @@ def current_snapshot(spark: "SparkSession", identifier: str) -> tuple[int | None
         return None, None
     parent = snap.parentId()
     return int(snap.snapshotId()), (int(parent) if parent is not None else None)
+
+
+# A target of up to this many rows is broadcast in merge_upsert's classifying join: its side of the join is
+# the key columns, the 64-character hash and a timestamp (~100 bytes a row, so ~50 MB at the bound).
+BROADCAST_TARGET_MAX_ROWS = 500_000
+
+
+def total_records(spark: "SparkSession", identifier: str) -> int | None:
+    """Rows in the table's current snapshot, from its metadata (no Spark job); None when unknown."""
+    table = spark._jvm.org.apache.iceberg.spark.Spark3Util.loadIcebergTable(spark._jsparkSession, identifier)
+    table.refresh()
+    snap = table.currentSnapshot()
+    if snap is None:
+        return 0
+    value = snap.summary().get("total-records")
+    return int(value) if value is not None else None
 
 
 def append_rows(spark: "SparkSession", cfg: Config, spec: TableSpec, df: "DataFrame") -> int:

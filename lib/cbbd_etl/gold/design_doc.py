@@ -50,7 +50,8 @@ _PLAYER: dict[str, str] = {
     "points_per40": "40·PTS/MP", "treb_per40": "40·TREB/MP", "assists_per40": "40·AST/MP",
     "points_per100": "100·PTS/possessions", "treb_per100": "100·TREB/possessions",
     "assists_per100": "100·AST/possessions",
-    "box_score_per100": "100 × Game Score linear weights / possessions",
+    "box_score_per100": "100 × Σ β·box counts / possessions, β = the season's fitted box regression "
+                        "(scoring above league points per attempt, 3PA, AST, TOV, OREB, DREB, STL, BLK, PF)",
 }
 DEFINITIONS: dict[str, dict[str, str]] = {
     "gold.player_game": _PLAYER,
@@ -60,11 +61,13 @@ DEFINITIONS: dict[str, dict[str, str]] = {
         "points_per_game": "PTS / games", "treb_per_game": "TREB / games", "assists_per_game": "AST / games",
         "minutes_share": "MP / (Tm MP of players with an impact / 5); sums to 5 per team",
         "qualified": "games ≥ 0.4 × team games and MP/game ≥ 10",
-        "raw_impact": "box_score_per100 − the season's league rate (Σ weights / Σ possessions × 100)",
+        "raw_impact": "box_score_per100 + regression intercept / 5; Σ raw_impact·minutes_share = the team's "
+                      "net rating predicted from its box score",
         "team_margin_per100": "team margin the impacts are adjusted to (adjusted rating, else raw net)",
         "team_margin_source": "where team_margin_per100 came from",
         "impact_team_adjustment": "(team margin − Σ raw_impact·minutes_share) / 5",
-        "impact": "raw_impact + impact_team_adjustment; Σ impact·minutes_share = team margin",
+        "impact": "BPM-style regression box impact, points per 100 possessions above average: raw_impact + "
+                  "impact_team_adjustment; Σ impact·minutes_share = team margin",
         "impact_rank": "rank by impact among the season's qualified players",
     },
     "gold.market_lines": {

@@ -22,23 +22,43 @@ missing (a team whose box score lacks counts gives null team-context rates;
 for a season, a team-context rate is null when any of the player's games lacks
 its team counts, so no rate mixes complete and partial denominators).
 
-Box-score impact (BPM-style): box linear weights per 100 possessions with
-Hollinger's Game Score coefficients
-``PTS + 0.4·FGM − 0.7·FGA − 0.4·(FTA − FTM) + 0.7·OREB + 0.3·DREB + STL + 0.7·AST
-+ 0.7·BLK − 0.4·PF − TOV``, centred on the season's league rate
-(Σ weights / Σ possessions), is ``raw_impact``. As in BPM, a team adjustment
-makes the team's player impacts, weighted by ``minutes_share`` = MP /
-(Tm MP of players with an impact / 5) (the shares sum to 5), sum exactly to the
-team's margin per 100 possessions: adjustment = (margin − Σ raw·share) / 5 and
-impact = raw + adjustment. The margin is the adjusted net rating from gold
-part 1 (``gold.team_ratings_daily.adj_em``, latest ``rating_date``) where it
-has a value, else the team's raw net efficiency (points − points allowed per 100 possessions, as
-``gold.team_season.net_efficiency``). The coefficients are the published Game
-Score weights, not refitted on CBBD data.
+Box-score impact (BPM-style regression, fitted per season; see :func:`fit_box_weights`):
+
+* fit, on the driver with NumPy: one observation per team-game of a final game
+  whose box score has every count needed (others are excluded and counted);
+  the target is the team's net points per 100 game possessions,
+  y = 100·(PTS − Opp PTS) / ((Tm poss + Opp poss)/2) (as ``gold.team_season``);
+  the inputs are the team's box rates per 100 of its own possessions,
+  100·f/Tm poss, for the features ``BOX_FEATURES``: scoring = PTS − p·(FGA +
+  0.44·FTA) (points above the league's points per scoring attempt p = Σ PTS /
+  Σ(FGA + 0.44·FTA) of the fitted team-games: a TS%-based term, so volume
+  shooting at league efficiency earns nothing), 3PA, AST, TOV, OREB, DREB,
+  STL, BLK, PF. FGA itself is left out: Tm FGA = Tm poss + OREB − TOV −
+  0.475·FTA makes it collinear at team level. Ridge regression with an
+  unpenalised intercept on standardised inputs, λ = ``RIDGE_LAMBDA`` (0.01:
+  ~1% shrinkage of a unit-variance input, enough to keep a thin early-season
+  or demo fit stable);
+* apply: a player's ``box_score_per100`` = Σ β_f · 100·f_player / player
+  possessions (player possessions = Tm poss × MP / (Tm MP / 5), so Σ over a
+  team's players of rate × MP/(Tm MP/5) is exactly the team's rate), and
+  ``raw_impact`` = box_score_per100 + intercept/5: a team's minutes-weighted
+  raw impacts sum to the regression's prediction of its net rating;
+* team adjustment, as in BPM: with ``minutes_share`` = MP / (Tm MP of players
+  with an impact / 5) (the shares sum to 5), adjustment = (margin − Σ
+  raw·share) / 5 and impact = raw + adjustment, so Σ impact·share equals the
+  team's margin per 100 possessions exactly. The margin is the adjusted net
+  rating from gold part 1 (``gold.team_ratings_daily.adj_em``, latest
+  ``rating_date``) where it has a value, else the team's raw net efficiency
+  (points − points allowed per 100 possessions, as
+  ``gold.team_season.net_efficiency``). The fitted weights are in the job
+  report (``box_weights``) and docs/gold_layer_design.md.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
+
+import numpy as np
 
 if TYPE_CHECKING:  # pragma: no cover
     from pyspark.sql import Column, DataFrame
@@ -47,9 +67,17 @@ FT_FACTOR_POSS = 0.475      # possessions estimate (as gold.team_season)
 FT_FACTOR_SHOOT = 0.44      # TS% / usage (basketball-reference)
 MIN_MINUTES_PER_GAME = 10.0
 MIN_GAMES_SHARE = 0.4
-GAME_SCORE_WEIGHTS: dict[str, float] = {
-    "points": 1.0, "fg_made": 0.4, "fg_att": -0.7, "ft_miss": -0.4, "oreb": 0.7, "dreb": 0.3,
-    "steals": 1.0, "assists": 0.7, "blocks": 0.7, "fouls": -0.4, "turnovers": -1.0,
+RIDGE_LAMBDA = 0.01         # ridge penalty on standardised box rates (see the module docstring)
+# Regression inputs (per 100 possessions); "scoring" = PTS − points_per_attempt·(FGA + 0.44·FTA).
+BOX_FEATURES: tuple[str, ...] = ("scoring", "fg3_att", "assists", "turnovers", "oreb", "dreb", "steals", "blocks",
+                                 "fouls")
+# Team-game fit inputs: name -> silver.team_game_stats column (own counts, then what the target needs).
+TEAM_BOX_SOURCES: dict[str, str] = {
+    "points": "team_points", "fg_att": "team_fg_att", "ft_att": "team_ft_att", "fg3_att": "team_fg3_att",
+    "assists": "team_assists", "turnovers": "team_tov", "oreb": "team_oreb", "dreb": "team_dreb",
+    "steals": "team_steals", "blocks": "team_blocks", "fouls": "team_fouls",
+    "opp_points": "opp_points", "opp_fg_att": "opp_fg_att", "opp_oreb": "opp_oreb", "opp_tov": "opp_tov",
+    "opp_ft_att": "opp_ft_att",
 }
 
 # silver.player_game_stats column -> gold count name
@@ -68,6 +96,124 @@ RATE_COLUMNS: tuple[str, ...] = (
     "points_per40", "treb_per40", "assists_per40", "points_per100", "treb_per100", "assists_per100",
     "box_score_per100",
 )
+
+
+# --------------------------------------------------------------------------------------------- the box regression
+def box_features(get: Callable[[str], Any], points_per_attempt: float) -> dict[str, Any]:
+    """The regression's box counts (``BOX_FEATURES``) from a count getter: floats or Spark columns alike.
+
+    Why one function for both: the team-game fit and the player application
+    must use the very same features, or the weights mean different things.
+    """
+    scoring = get("points") - points_per_attempt * (get("fg_att") + FT_FACTOR_SHOOT * get("ft_att"))
+    return {"scoring": scoring, **{name: get(name) for name in BOX_FEATURES[1:]}}
+
+
+def ridge_fit(x: np.ndarray, y: np.ndarray, lam: float = RIDGE_LAMBDA) -> tuple[float, np.ndarray]:
+    """Ridge regression y ≈ intercept + x·beta; returns (intercept, beta) in the units of ``x``.
+
+    The intercept is not penalised; columns are standardised (mean 0, sd 1)
+    so ``lam`` means the same for points and for blocks: minimises
+    Σ(y − a − z·g)²/n + lam·|g|² over standardised z, then maps g back
+    (beta = g / sd). A column with no spread gets beta 0 rather than a
+    division by zero. Pure: arrays in, coefficients out.
+    """
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
+    if x.ndim != 2 or y.shape != (x.shape[0],) or x.shape[0] == 0:
+        raise ValueError(f"ridge_fit needs x of shape (n, p) and y of shape (n,), n > 0; got {x.shape}, {y.shape}")
+    n, p = x.shape
+    mean, sd = x.mean(axis=0), x.std(axis=0)
+    keep = sd > 1e-12 * np.maximum(1.0, np.abs(mean))
+    beta = np.zeros(p)
+    if keep.any():
+        z = (x[:, keep] - mean[keep]) / sd[keep]
+        gram = z.T @ z / n + lam * np.eye(int(keep.sum()))
+        beta[keep] = np.linalg.solve(gram, z.T @ (y - y.mean()) / n) / sd[keep]
+    return float(y.mean() - mean @ beta), beta
+
+
+@dataclass(frozen=True)
+class BoxWeights:
+    """One season's fitted box regression (per 100 possessions); ``to_dict`` goes into the job report."""
+
+    coefficients: dict[str, float]
+    intercept: float
+    points_per_attempt: float          # league PTS / (FGA + 0.44·FTA) of the fitted team-games
+    team_games: int                    # team-games fitted
+    team_games_excluded: int = 0       # final team-games lacking a count the fit needs
+    r2: float | None = None            # in-sample R² of the fit
+    ridge_lambda: float = RIDGE_LAMBDA
+    target: str = field(default="net points per 100 game possessions, per team-game")
+
+    def linear(self, get: Callable[[str], Any]) -> Any:
+        """Σ β_f·count_f of a box line (a float or a Spark column): per possession once divided by them."""
+        feats = box_features(get, self.points_per_attempt)
+        total: Any = 0.0
+        for name in BOX_FEATURES:
+            total = total + self.coefficients.get(name, 0.0) * feats[name]
+        return total
+
+    def to_dict(self) -> dict[str, object]:
+        return {"coefficients": {k: round(v, 4) for k, v in self.coefficients.items()},
+                "intercept": round(self.intercept, 4), "points_per_attempt": round(self.points_per_attempt, 4),
+                "team_games": self.team_games, "team_games_excluded": self.team_games_excluded,
+                "r2": None if self.r2 is None else round(self.r2, 4), "ridge_lambda": self.ridge_lambda,
+                "target": self.target}
+
+
+def _poss(fga: float, oreb: float, tov: float, fta: float) -> float:
+    return fga - oreb + tov + FT_FACTOR_POSS * fta
+
+
+def fit_box_weights(rows: Iterable[Mapping[str, float | None]], lam: float = RIDGE_LAMBDA) -> BoxWeights | None:
+    """Fit the box regression on team-game rows keyed like ``TEAM_BOX_SOURCES``; None when no row is complete.
+
+    A row counts only when every count is present and both possession
+    estimates are positive; the others are excluded and counted
+    (``team_games_excluded``), never filled in.
+    """
+    complete: list[dict[str, float]] = []
+    excluded = 0
+    for r in rows:
+        vals = {k: r.get(k) for k in TEAM_BOX_SOURCES}
+        if any(v is None for v in vals.values()):
+            excluded += 1
+            continue
+        f = {k: float(v) for k, v in vals.items()}   # type: ignore[arg-type]
+        own = _poss(f["fg_att"], f["oreb"], f["turnovers"], f["ft_att"])
+        opp = _poss(f["opp_fg_att"], f["opp_oreb"], f["opp_tov"], f["opp_ft_att"])
+        if own <= 0 or opp <= 0:
+            excluded += 1
+            continue
+        complete.append({**f, "_own": own, "_game": (own + opp) / 2})
+    attempts = sum(r["fg_att"] + FT_FACTOR_SHOOT * r["ft_att"] for r in complete)
+    if not complete or attempts <= 0:
+        return None
+    ppa = sum(r["points"] for r in complete) / attempts
+    x = np.array([[100 * v / r["_own"] for v in box_features(r.__getitem__, ppa).values()] for r in complete])
+    y = np.array([100 * (r["points"] - r["opp_points"]) / r["_game"] for r in complete])
+    intercept, beta = ridge_fit(x, y, lam)
+    resid = y - intercept - x @ beta
+    total = float(((y - y.mean()) ** 2).sum())
+    r2 = 1 - float((resid ** 2).sum()) / total if total > 0 else None
+    return BoxWeights(dict(zip(BOX_FEATURES, (float(b) for b in beta))), intercept, ppa, len(complete), excluded,
+                      r2, lam)
+
+
+def team_box_rows(team_stats: "DataFrame", games: "DataFrame") -> "DataFrame":
+    """The fit's team-game rows: final games (as gold.team_season), counts renamed per ``TEAM_BOX_SOURCES``."""
+    from pyspark.sql import functions as F
+
+    from .team_season import final_team_games
+
+    return final_team_games(team_stats, games).select(
+        *[F.col(src).cast("double").alias(name) for name, src in TEAM_BOX_SOURCES.items()])
+
+
+def box_weights(team_stats: "DataFrame", games: "DataFrame", lam: float = RIDGE_LAMBDA) -> BoxWeights | None:
+    """Fit one season's box regression from silver team box scores (collected: a season is a few thousand rows)."""
+    return fit_box_weights((r.asDict() for r in team_box_rows(team_stats, games).collect()), lam)
 
 
 def _ratio(num: "Column", den: "Column") -> "Column":
@@ -106,8 +252,11 @@ def team_context(player_stats: "DataFrame", team_stats: "DataFrame") -> "DataFra
     return out.withColumn("team_minutes", team_minutes.cast("double")).drop("_player_minutes", "_box_minutes")
 
 
-def with_rates(df: "DataFrame") -> "DataFrame":
-    """Add every rate from the count and team-context columns (same formulas for a game and a season)."""
+def with_rates(df: "DataFrame", weights: BoxWeights | None = None) -> "DataFrame":
+    """Add every rate from the count and team-context columns (same formulas for a game and a season).
+
+    ``box_score_per100`` applies the season's fitted ``weights`` (null without them).
+    """
     from pyspark.sql import functions as F
 
     c = F.col
@@ -116,12 +265,7 @@ def with_rates(df: "DataFrame") -> "DataFrame":
     poss = c("team_possessions") * share
     used = c("fg_att") + FT_FACTOR_SHOOT * c("ft_att") + c("turnovers")
     team_used = c("team_fg_att") + FT_FACTOR_SHOOT * c("team_ft_att") + c("team_tov")
-    w = GAME_SCORE_WEIGHTS
-    ft_miss = c("ft_att") - c("ft_made")
-    linear = (w["points"] * c("points") + w["fg_made"] * c("fg_made") + w["fg_att"] * c("fg_att")
-              + w["ft_miss"] * ft_miss + w["oreb"] * c("oreb") + w["dreb"] * c("dreb") + w["steals"] * c("steals")
-              + w["assists"] * c("assists") + w["blocks"] * c("blocks") + w["fouls"] * c("fouls")
-              + w["turnovers"] * c("turnovers"))
+    linear = weights.linear(c) if weights is not None else F.lit(None).cast("double")
     return (df.withColumn("possessions", F.when(c("minutes") > 0, poss))
             .withColumn("_linear", linear)
             .withColumn("efg_pct", _ratio(c("fg_made") + 0.5 * c("fg3_made"), c("fg_att")))
@@ -144,16 +288,23 @@ def with_rates(df: "DataFrame") -> "DataFrame":
             .drop("_linear"))
 
 
-def player_game(player_stats: "DataFrame", team_stats: "DataFrame", games: "DataFrame") -> "DataFrame":
-    """gold.player_game: one row per player per final game, counts + team context + rates."""
+def player_game(player_stats: "DataFrame", team_stats: "DataFrame", games: "DataFrame",
+                weights: BoxWeights | None = None) -> "DataFrame":
+    """gold.player_game: one row per player per final game, counts + team context + rates.
+
+    ``weights`` (the box regression) are fitted from ``team_stats`` and ``games`` when not given: pass one
+    season's rows.
+    """
     from pyspark.sql import functions as F
 
+    if weights is None:
+        weights = box_weights(team_stats, games)
     p = final_player_games(player_stats, games)
     counts = [F.col(src).cast("double").alias(name) for name, src in PLAYER_COUNT_SOURCES.items()]
     base = p.select("season", "game_id", "game_date", "team_id", "team", "conference", "opponent_id", "opponent",
                     "athlete_id", "name", "position", "starter", *counts)
     ctx = team_context(base, team_stats)
-    return with_rates(base.join(ctx, ["game_id", "team_id"], "left"))
+    return with_rates(base.join(ctx, ["game_id", "team_id"], "left"), weights)
 
 
 def raw_team_margins(team_stats: "DataFrame", games: "DataFrame") -> "DataFrame":
@@ -169,13 +320,16 @@ def raw_team_margins(team_stats: "DataFrame", games: "DataFrame") -> "DataFrame"
 
 def player_season(player_games: "DataFrame", team_margins: "DataFrame | None" = None,
                   min_minutes_per_game: float = MIN_MINUTES_PER_GAME,
-                  min_games_share: float = MIN_GAMES_SHARE) -> "DataFrame":
+                  min_games_share: float = MIN_GAMES_SHARE, weights: BoxWeights | None = None) -> "DataFrame":
     """gold.player_season from gold.player_game rows; ``team_margins`` as from :func:`raw_team_margins`.
 
-    ``qualified`` = games ≥ ``min_games_share`` × the team's games and minutes
-    per game ≥ ``min_minutes_per_game``; ``impact_rank`` ranks qualified players
-    of the season by impact. Without ``team_margins`` the impact is not
-    team-adjusted (adjustment and impact null, raw_impact kept).
+    ``weights`` are the season's box regression (:func:`box_weights`, the ones
+    ``player_games`` were built with); without them box_score_per100 and every
+    impact column are null. ``qualified`` = games ≥ ``min_games_share`` × the
+    team's games and minutes per game ≥ ``min_minutes_per_game``;
+    ``impact_rank`` ranks qualified players of the season by impact. Without
+    ``team_margins`` the impact is not team-adjusted (adjustment and impact
+    null, raw_impact kept).
     """
     from pyspark.sql import Window
     from pyspark.sql import functions as F
@@ -198,7 +352,7 @@ def player_season(player_games: "DataFrame", team_margins: "DataFrame | None" = 
     )
     team_games = (player_games.select("season", "team_id", "game_id").distinct()
                   .groupBy("season", "team_id").agg(F.count("*").cast("int").alias("team_games")))
-    s = with_rates(agg.join(names, keys).join(team_games, ["season", "team_id"]))
+    s = with_rates(agg.join(names, keys).join(team_games, ["season", "team_id"]), weights)
     s = (s.withColumn("minutes_per_game", _ratio(c("minutes"), c("games")))
          .withColumn("points_per_game", _ratio(c("points"), c("games")))
          .withColumn("treb_per_game", _ratio(c("treb"), c("games")))
@@ -206,13 +360,9 @@ def player_season(player_games: "DataFrame", team_margins: "DataFrame | None" = 
          .withColumn("qualified", F.coalesce((c("games") >= F.lit(min_games_share) * c("team_games"))
                                              & (c("minutes_per_game") >= F.lit(min_minutes_per_game)),
                                              F.lit(False))))
-    # League rate of the box linear weights, per 100 possessions (season-wide centring).
-    season_w = Window.partitionBy("season")
-    linear = c("box_score_per100") * c("possessions") / 100
-    has = c("box_score_per100").isNotNull()
-    league = (100 * F.sum(F.when(has, linear)).over(season_w)
-              / F.sum(F.when(has, c("possessions"))).over(season_w))
-    s = s.withColumn("raw_impact", c("box_score_per100") - league)
+    # The regression's intercept split over the five floor slots: Σ raw·share = the team's predicted net.
+    slot_intercept = F.lit(weights.intercept / 5 if weights is not None else None).cast("double")
+    s = s.withColumn("raw_impact", c("box_score_per100") + slot_intercept)
     team_w = Window.partitionBy("season", "team_id")
     impact_minutes = F.sum(F.when(c("raw_impact").isNotNull(), c("minutes"))).over(team_w)
     s = s.withColumn("minutes_share", F.when(c("raw_impact").isNotNull(), _ratio(c("minutes"), impact_minutes / 5)))
@@ -291,6 +441,7 @@ def build_player_season(spark: "object", cfg: "object", season: int, run_id: str
     players = spark.table(ensure_table(spark, cfg, pgs_spec)).where(in_season)
     teams = spark.table(ensure_table(spark, cfg, SILVER_TEAM_GAME_STATS)).where(in_season)
     games = spark.table(ensure_table(spark, cfg, SILVER_GAMES)).where(in_season)
+    weights = box_weights(teams, games)
     margins = raw_team_margins(teams, games)
     adjusted = ratings_margins(spark, cfg, season)
     if adjusted is not None:   # adjusted where the ratings have a value, raw elsewhere (e.g. no box scores)
@@ -302,13 +453,13 @@ def build_player_season(spark: "object", cfg: "object", season: int, run_id: str
                            .otherwise(F.col("team_margin_source")).alias("team_margin_source")))
     freshness = players.groupBy("game_id", "team_id").agg(F.max("_ingested_at").alias("_ingested_at"))
     lineage = F.lit(f"{pgs_spec.name},{SILVER_TEAM_GAME_STATS.name},{SILVER_GAMES.name}")
-    pg = (player_game(players, teams, games).join(freshness, ["game_id", "team_id"], "left")
+    pg = (player_game(players, teams, games, weights).join(freshness, ["game_id", "team_id"], "left")
           .withColumn("_source_file", lineage).withColumn("_run_id", F.lit(run_id))).cache()
     try:
         games_merge = merge_upsert(spark, cfg, GOLD_PLAYER_GAME, pg, prune={"season": [season]},
                                    delete_missing=True)
         ps_fresh = pg.groupBy("season", "team_id", "athlete_id").agg(F.max("_ingested_at").alias("_ingested_at"))
-        ps = (player_season(pg.drop("_ingested_at", "_source_file", "_run_id"), margins)
+        ps = (player_season(pg.drop("_ingested_at", "_source_file", "_run_id"), margins, weights=weights)
               .join(ps_fresh, ["season", "team_id", "athlete_id"], "left")
               .withColumn("_source_file", lineage).withColumn("_run_id", F.lit(run_id)))
         season_merge = merge_upsert(spark, cfg, GOLD_PLAYER_SEASON, ps, prune={"season": [season]},
@@ -317,7 +468,8 @@ def build_player_season(spark: "object", cfg: "object", season: int, run_id: str
         pg.unpersist()
     sources = sorted(r[0] for r in margins.select("team_margin_source").distinct().collect())
     report = {"season": season, "player_game": games_merge.to_dict(), "player_season": season_merge.to_dict(),
-              "team_margin_sources": sources}
+              "team_margin_sources": sources, "box_weights": weights.to_dict() if weights is not None else None}
     event(get_logger("gold.players"), "player season built", season=season, run_id=run_id,
-          player_game_rows=games_merge.source_rows, player_season_rows=season_merge.source_rows)
+          player_game_rows=games_merge.source_rows, player_season_rows=season_merge.source_rows,
+          box_weights=report["box_weights"])
     return report

@@ -39,6 +39,21 @@ class FileCheck:
     good: list[BronzeFile] = field(default_factory=list)
     bad: list[tuple[BronzeFile, str]] = field(default_factory=list)
     good_bytes: int = 0         # decompressed size of the good files (decides whether a load is cached)
+    sizes: dict[str, int] = field(default_factory=dict)   # decompressed size per good file (uri)
+
+    def chunks(self, max_bytes: int) -> list[list[BronzeFile]]:
+        """The good files, oldest fetch first, cut into runs of at most ``max_bytes`` decompressed (a bigger
+        file alone): a later chunk then carries the later copy of a key fetched twice."""
+        out: list[list[BronzeFile]] = []
+        size = 0
+        for f in sorted(self.good, key=lambda f: (f.fetched_at, f.uri)):
+            n = self.sizes.get(f.uri, 0)
+            if not out or (size + n > max_bytes and out[-1]):
+                out.append([])
+                size = 0
+            out[-1].append(f)
+            size += n
+        return out
 
 
 def check_files(files: Iterable[BronzeFile], read_bytes: Callable[[str], bytes]) -> FileCheck:
@@ -56,6 +71,7 @@ def check_files(files: Iterable[BronzeFile], read_bytes: Callable[[str], bytes])
         else:
             out.good.append(f)
             out.good_bytes += size
+            out.sizes[f.uri] = size
     return out
 
 

@@ -17,6 +17,32 @@ home-court advantage spread over the expected possessions (see
 :func:`calibrate`); everything else (turnovers, rebounds, fouls) follows
 league-typical rates.
 
+Score effects (why game margins scatter like real ones): with independent
+possessions (~1.3 points² of variance each, ~68 a side) a margin scatters
+13.5 points around its expectation, but real D1 games scatter less: a
+least-squares rating fitted to the real 2021-22 scores (5,504 games between
+teams with 15+ games, shared/reference/real-2022) leaves 10.6 points
+(closing lines: 10.4-11), while the two teams' scoring residuals there are
+positively correlated (+0.44: pace, game environment), so totals stay wide
+(17 points). Within a game, teams regress toward their level: a side
+running ahead of what both teams' levels predict for the possessions played
+so far eases off (bench minutes, clock-milking, worse shots) and the side
+behind presses. Each possession's make probabilities are scaled by
+``1 − SCORE_EFFECT · ahead`` (``ahead`` = the offense's points beyond
+``target ppp × possessions`` minus the defense's; the scale is capped at
+1 ± ``SCORE_EFFECT_CAP``): 0.5% per point, so 10 points ahead of the script
+costs ~4 points per 100 possessions. Measured on
+the simulated ``full`` 2024 season (seeds 7 and 11): margin residual σ
+13.5 → 10.7, totals unchanged (~15), expected margins unbiased (slope 0.99);
+because the pull is toward the script and not toward a tie, the truth's
+``expected_margin`` stays the engine's expectation.
+
+Pace: each side's possession length accounts for its own rebounding and
+its opponent's (see :func:`clock_profile`), so a game's expected
+possessions are the truth's ``(tempo_home + tempo_away) / 2`` for every
+pair of teams, not just on average (a single length left ~0.2 possessions
+of per-team bias, which cost the tempo ratings ~0.02 of rank correlation).
+
 Event tuples are ``(code, period, elapsed_in_period, side, player, x1, x2,
 x3, home_score, away_score)``; ``side`` is 0 (home), 1 (away) or -1, players
 are indices into the side's roster. See the ``EV_*`` constants for the
@@ -59,6 +85,9 @@ OFFENSIVE_FOUL_SHARE = 0.10                           # of non-steal turnovers
 FT_ORB_P = 0.13
 PUTBACK_P = 0.40                                      # of attempts right after an offensive rebound
 DEAD_BALL_SUB_P = 0.15                                # substitutions at a whistle besides media timeouts
+QUICK_AFTER_STEAL, QUICK_AFTER_DRB, QUICK_AFTER_FT_DRB = 0.35, 0.10, 0.08   # next possession starts quick
+SCORE_EFFECT = 0.005                                  # make-scale change per point ahead of the script (docstring)
+SCORE_EFFECT_CAP = 0.25                               # ... at most this much either way (50 points)
 
 # ---------------------------------------------------------------- event codes
 EV_JUMP = 0        # side = winner; player = home jumper; x1 = away jumper
@@ -185,6 +214,43 @@ def calibrate(target_ppp: float, ft: float, three: float, orb: float, to: float)
     return k1
 
 
+QUICK_LEN = 4.0          # mean seconds of a quick possession (2-6 s)
+CLOCK_FACTOR = 1.028     # measured: possessions per 40 then match the truth on average (full season)
+
+
+def clock_profile(makes: list[float], pb_makes: tuple[float, ...], ft: float, three: float, orb: float,
+                  to: float) -> tuple[float, float]:
+    """(expected seconds a possession runs past its first action, chance the *next* possession starts quick).
+
+    Why: offensive rebounds extend a possession (~4.5 s after a missed shot, ~3 s after a missed free
+    throw, 1 s for the rebound that ends it), and steals and defensive rebounds hand the other side a
+    quick possession. A team's style and its opponent's defence change both, so a single league-wide
+    possession length would leave each team's tempo biased by its rebounding and shooting (measured
+    ~0.2 possessions per game of per-team bias). Mirrors the engine's possession loop (two states: a
+    regular attempt, an attempt right after an offensive rebound); bonus free throws are left out.
+    """
+    two = 1.0 - three
+    shares = (two * DUNK_SHARE, two * LAYUP_SHARE, 0.0, two * (1.0 - DUNK_SHARE - LAYUP_SHARE), three)
+    sf = SHOOTING_FOUL_P
+    miss_r = (1.0 - sf) * sum(sh * (1.0 - makes[k]) for k, sh in enumerate(shares))
+    live_r = sf * (1.0 - ft)
+    pb = (0.125, 0.5, 0.375)                         # dunk, layup, tip after an offensive rebound (engine)
+    miss_pb = sum(w * (1.0 - pb_makes[k]) for k, w in enumerate(pb))
+    miss_p = PUTBACK_P * miss_pb + (1.0 - PUTBACK_P) * miss_r
+    live_p = (1.0 - PUTBACK_P) * live_r
+    cont_r = miss_r * orb + live_r * FT_ORB_P
+    cont_p = miss_p * orb + live_p * FT_ORB_P
+    visits_p = (1.0 - to) * cont_r / (1.0 - cont_p)  # expected attempts right after an offensive rebound
+    n_reg = 1.0 - to
+    orb_fg = n_reg * miss_r * orb + visits_p * miss_p * orb
+    orb_ft = n_reg * live_r * FT_ORB_P + visits_p * live_p * FT_ORB_P
+    drb_fg = n_reg * miss_r * (1.0 - orb) + visits_p * miss_p * (1.0 - orb)
+    drb_ft = n_reg * live_r * (1.0 - FT_ORB_P) + visits_p * live_p * (1.0 - FT_ORB_P)
+    extra = 4.5 * orb_fg + 3.0 * orb_ft + 1.0 * drb_fg
+    quick = to * STEAL_SHARE * QUICK_AFTER_STEAL + drb_fg * QUICK_AFTER_DRB + drb_ft * QUICK_AFTER_FT_DRB
+    return extra, quick
+
+
 _WEIGHTS = ("w_three", "w_two", "w_ast", "w_orb", "w_drb", "w_stl", "w_blk", "w_foul", "w_tov")
 (C_THREE, C_TWO, C_AST, C_ORB, C_DRB, C_STL, C_BLK, C_FOUL, C_TOV) = range(9)
 
@@ -209,19 +275,30 @@ def simulate_game(home: TeamSide, away: TeamSide, neutral: bool, hca: float, see
     rand = r.random
     sides = (home, away)
     n_exp = (home.tempo + away.tempo) / 2.0
-    # Mean possession length (seconds) so that 40 minutes hold about n_exp possessions per team; the
-    # factor (measured) corrects for clock lost to putbacks and for the short last possession of a half.
-    mean_len = 2400.0 / (2.0 * n_exp) * 1.027
     ks: list[list[float]] = []
+    targets: list[float] = []
     pb_makes: list[tuple[float, ...]] = []
+    fts: list[float] = []
     for s in (0, 1):
         me, opp = sides[s], sides[1 - s]
         edge = 0.0 if neutral else (hca / 2.0 if s == 0 else -hca / 2.0)
         target = (AVG_EFFICIENCY + me.offense - opp.defense) / 100.0 + edge / n_exp
         ft = sum(me.ft_pct[i] * me.share[i] for i in range(me.n)) / 5.0
+        targets.append(target)
+        fts.append(ft)
         k = calibrate(target, ft, me.three_rate, me.orb_rate, me.to_rate)
         ks.append([min(0.97, b * k) for b in BASE_MAKE])
         pb_makes.append(tuple(min(0.97, b * k) for b in PUTBACK_MAKE))
+
+    # Mean possession length (seconds) so that 40 minutes hold n_exp possessions per team *for these two
+    # teams*: each side's expected clock after the first shot (rebounds, putbacks) and the share of its
+    # possessions that start quick (after the other side's steals and defensive rebounds) come from
+    # :func:`clock_profile`; CLOCK_FACTOR (measured) covers the rest (bonus trips, short last possessions).
+    prof = [clock_profile(ks[s], pb_makes[s], fts[s], sides[s].three_rate, sides[s].orb_rate, sides[s].to_rate)
+            for s in (0, 1)]
+    quick_share = [prof[1][1], prof[0][1]]          # side s starts quick after the other side's possession
+    mean_len = ((2400.0 / n_exp - QUICK_LEN * sum(quick_share) - prof[0][0] - prof[1][0])
+                / (2.0 - sum(quick_share))) * CLOCK_FACTOR
 
     stats = [[0] * (NSTAT * side.n) for side in sides]
     score = [0, 0]
@@ -419,6 +496,14 @@ def simulate_game(home: TeamSide, away: TeamSide, neutral: bool, hca: float, see
                 while next_media <= t:
                     next_media += 240
             o, d = offense, 1 - offense
+            # score effects: how far the offense is ahead of what both sides' levels predict for the
+            # possessions played so far (see the module docstring)
+            ahead = score[o] - targets[o] * poss[o] - score[d] + targets[d] * poss[d]
+            form = 1.0 - SCORE_EFFECT * ahead
+            if form > 1.0 + SCORE_EFFECT_CAP:
+                form = 1.0 + SCORE_EFFECT_CAP
+            elif form < 1.0 - SCORE_EFFECT_CAP:
+                form = 1.0 - SCORE_EFFECT_CAP
             poss[o] += 1
             if ev:
                 ev((EV_POSS, per, t, o, -1, 0, 0, 0, score[0], score[1]))
@@ -460,7 +545,7 @@ def simulate_game(home: TeamSide, away: TeamSide, neutral: bool, hca: float, see
                             if ev:
                                 ev((EV_DREB, per, tf, d, rb, 0, 0, 0, score[0], score[1]))
                             ended = True
-                            next_quick = 0.08
+                            next_quick = QUICK_AFTER_FT_DRB
                     else:
                         ended = True
                     if not ended:
@@ -489,7 +574,7 @@ def simulate_game(home: TeamSide, away: TeamSide, neutral: bool, hca: float, see
                     rotate(o, t_act)
                     rotate(d, t_act)
                 ended = True
-                next_quick = 0.35 if stealer >= 0 else 0.0
+                next_quick = QUICK_AFTER_STEAL if stealer >= 0 else 0.0
                 after_next = True
             else:
                 after_next = False
@@ -505,7 +590,7 @@ def simulate_game(home: TeamSide, away: TeamSide, neutral: bool, hca: float, see
                 if putback and u < PUTBACK_P:
                     v = u / PUTBACK_P
                     kind = DUNK if v < 0.125 else TIP if v < 0.5 else LAYUP
-                    p_make = pb_makes[o][kind]
+                    p_make = pb_makes[o][kind] * form
                     shooter = last_rebounder
                     tip_in = True
                 else:
@@ -534,7 +619,7 @@ def simulate_game(home: TeamSide, away: TeamSide, neutral: bool, hca: float, see
                             dst[NSTAT * rb + DRB] += 1
                             if ev:
                                 ev((EV_DREB, per, t_act, d, rb, 0, 0, 0, score[0], score[1]))
-                            next_quick = 0.08
+                            next_quick = QUICK_AFTER_FT_DRB
                         break
                     u = (u - SHOOTING_FOUL_P) / (1.0 - SHOOTING_FOUL_P)
                     if u < side_o.three_rate:
@@ -545,7 +630,7 @@ def simulate_game(home: TeamSide, away: TeamSide, neutral: bool, hca: float, see
                         kind = DUNK if v < DUNK_SHARE else LAYUP if v < DUNK_SHARE + LAYUP_SHARE else JUMPER
                         c = co[C_TWO]
                     shooter = lo[bisect_right(c, rand() * c[-1])]
-                    p_make = makes[kind]
+                    p_make = makes[kind] * form
                 so = NSTAT * shooter
                 ost[so + KIND_ATT[kind]] += 1
                 if kind != THREE:
@@ -604,7 +689,7 @@ def simulate_game(home: TeamSide, away: TeamSide, neutral: bool, hca: float, see
                 if ev:
                     ev((EV_DREB, per, t_reb, d, rb, 0, 0, 0, score[0], score[1]))
                 t_act = t_reb
-                next_quick = 0.10
+                next_quick = QUICK_AFTER_DRB
                 break
             gained = score[o] - pts_before
             if gained:

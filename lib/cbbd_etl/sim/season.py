@@ -171,10 +171,25 @@ class SimulatedSeason:
             return found
 
 
-@functools.lru_cache(maxsize=8)
+_SIMULATE_LOCK = threading.RLock()   # re-entrant: a season may build on another one
+
+
 def simulate_season(season: int = 2024, size: str = "demo", seed: int = 7) -> SimulatedSeason:
-    """The simulated season for ``(season, size, seed)``; cached, and deterministic for those three."""
+    """The simulated season for ``(season, size, seed)``; cached, and deterministic for those three.
+
+    The lock matters for the local server: its request threads ask for a season at the same moment, and an
+    unguarded cache lets each of them simulate it (the work is pure Python, so they only queue on the GIL).
+    """
+    with _SIMULATE_LOCK:
+        return _simulate_season(season, size, seed)
+
+
+@functools.lru_cache(maxsize=8)
+def _simulate_season(season: int, size: str, seed: int) -> SimulatedSeason:
     return SimulatedSeason(season, size, seed)
+
+
+simulate_season.cache_clear = _simulate_season.cache_clear  # type: ignore[attr-defined]
 
 
 def build_all(season: SimulatedSeason, slugs: Iterable[str] | None = None,

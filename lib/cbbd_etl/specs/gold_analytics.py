@@ -38,7 +38,8 @@ GOLD_PLAYER_GAME = TableSpec(
 
 GOLD_PLAYER_SEASON = TableSpec(
     name="gold.player_season",
-    comment="One row per player, team and season: summed counts, rates, per-40/100 and the team-adjusted box impact.",
+    comment=("One row per player, team and season: summed counts, rates, per-40/100 and the team-adjusted box impact "
+             "(a BPM-style ridge regression of team net rating on box rates, fitted per season)."),
     keys=("season", "team_id", "athlete_id"),
     partition_by=("season",),
     columns=cols("""
