@@ -269,8 +269,8 @@ def merge_upsert(
     return result
 
 
-def current_snapshot(spark: "SparkSession", identifier: str) -> tuple[int | None, int | None]:
-    """``(snapshot id, parent id)`` of the table's current snapshot, read from its metadata: no Spark job.
+def live_snapshot(spark: "SparkSession", identifier: str) -> Any:
+    """The table's current Iceberg snapshot (a Java object, or None for a table without one): metadata only.
 
     Why not ``SELECT ... FROM t.snapshots``: that query is a Spark job (about a
     second on a loaded 2-core machine); this asks the Iceberg table object the
@@ -278,7 +278,12 @@ def current_snapshot(spark: "SparkSession", identifier: str) -> tuple[int | None
     """
     table = spark._jvm.org.apache.iceberg.spark.Spark3Util.loadIcebergTable(spark._jsparkSession, identifier)
     table.refresh()
-    snap = table.currentSnapshot()
+    return table.currentSnapshot()
+
+
+def current_snapshot(spark: "SparkSession", identifier: str) -> tuple[int | None, int | None]:
+    """``(snapshot id, parent id)`` of the table's current snapshot (see :func:`live_snapshot`)."""
+    snap = live_snapshot(spark, identifier)
     if snap is None:
         return None, None
     parent = snap.parentId()
@@ -292,9 +297,7 @@ BROADCAST_TARGET_MAX_ROWS = 500_000
 
 def total_records(spark: "SparkSession", identifier: str) -> int | None:
     """Rows in the table's current snapshot, from its metadata (no Spark job); None when unknown."""
-    table = spark._jvm.org.apache.iceberg.spark.Spark3Util.loadIcebergTable(spark._jsparkSession, identifier)
-    table.refresh()
-    snap = table.currentSnapshot()
+    snap = live_snapshot(spark, identifier)
     if snap is None:
         return 0
     value = snap.summary().get("total-records")

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 from ..config import Config
 from ..errors import UserError
-from ..iceberg import append_rows, table_exists
+from ..iceberg import append_rows, live_snapshot, table_exists
 from ..log import event, get_logger
 from ..specs.dq_rules import Rule, all_rules
 from ..specs.dq_tables import META_DQ_RESULTS
@@ -119,8 +119,7 @@ def _decide_with_glue(spark: "SparkSession", rules: list[Rule], results: list[Ru
 def _snapshot_id(spark: "SparkSession", ident: str) -> str:
     """The current snapshot of an Iceberg table through the Java API: metadata only, no Spark job."""
     try:
-        table = spark._jvm.org.apache.iceberg.spark.Spark3Util.loadIcebergTable(spark._jsparkSession, ident)
-        snap = table.currentSnapshot()
+        snap = live_snapshot(spark, ident)
         return str(snap.snapshotId()) if snap is not None else "empty"
     except Exception:  # not an Iceberg table or no JVM API: fall back to the metadata table
         rows = spark.sql(f"SELECT snapshot_id FROM {ident}.snapshots ORDER BY committed_at DESC LIMIT 1").collect()

@@ -38,8 +38,7 @@ class BronzeFile:
 class FileCheck:
     good: list[BronzeFile] = field(default_factory=list)
     bad: list[tuple[BronzeFile, str]] = field(default_factory=list)
-    good_bytes: int = 0         # decompressed size of the good files (decides whether a load is cached)
-    sizes: dict[str, int] = field(default_factory=dict)   # decompressed size per good file (uri)
+    sizes: dict[str, int] = field(default_factory=dict)   # decompressed size per good file (uri): chunks a load
 
     def chunks(self, max_bytes: int) -> list[list[BronzeFile]]:
         """The good files, oldest fetch first, cut into runs of at most ``max_bytes`` decompressed (a bigger
@@ -70,7 +69,6 @@ def check_files(files: Iterable[BronzeFile], read_bytes: Callable[[str], bytes])
             out.bad.append((f, reason))
         else:
             out.good.append(f)
-            out.good_bytes += size
             out.sizes[f.uri] = size
     return out
 
