@@ -189,7 +189,8 @@ def merge_upsert(
     separate ``count()`` is skipped. When every changed row is new (nothing
     updated or deleted) the delta is appended instead of MERGEd: a MERGE whose
     source matches no target row inserts exactly those rows, and the append
-    skips MERGE's scan of the target partition.
+    skips MERGE's scan of the target partition. An empty table (a first
+    load) skips the classification too: see :func:`_append_to_empty`.
     """
     from pyspark.sql import functions as F
 
@@ -207,13 +208,20 @@ def merge_upsert(
         result.source_rows = src.count() if source_rows is None else int(source_rows)
         if result.source_rows == 0 and not delete_missing:
             return result
+        unique = result.source_rows >= UNIQUE_CHECK_MIN_ROWS and _has_unique_keys(src, spec.keys, result.source_rows)
+        before = live_snapshot(spark, ident)
+        stored = _snapshot_records(before)
+        if stored == 0:
+            if result.source_rows:
+                _append_to_empty(spark, ident, spec, src if unique else dedupe_latest(src, spec.keys), before,
+                                 result)
+            event(log, "merge", **result.to_dict())
+            return result
         target = spark.table(ident)
         if prune:
             for col, values in prune.items():
                 target = target.where(F.col(col).isin(list(values)))
         # Classified once and cached: the counts and the MERGE source both come from this one join.
-        unique = result.source_rows >= UNIQUE_CHECK_MIN_ROWS and _has_unique_keys(src, spec.keys, result.source_rows)
-        stored = total_records(spark, ident)
         small = stored is not None and stored <= BROADCAST_TARGET_MAX_ROWS
         classified = changed_rows(src if unique else dedupe_latest(src, spec.keys), target, spec.keys,
                                   broadcast_target=small).cache()
@@ -269,6 +277,37 @@ def merge_upsert(
     return result
 
 
+def _append_to_empty(spark: "SparkSession", ident: str, spec: TableSpec, rows: "DataFrame", before: Any,
+                     result: MergeResult) -> None:
+    """First load of an empty table: every row is new, so append and read the counts from the commit.
+
+    Why: classifying rows against an empty table (join, group, collect) cost about a second a table and, for a
+    season of plays, a pass over every wide row; an append is one write job and Iceberg's snapshot summary
+    says how many rows it added (duplicate keys removed before = source rows − added). The commit must sit
+    directly on the empty snapshot seen before: a job of this project is the only writer of its table
+    (``max_concurrent_runs`` 1), and a commit by anyone else in between is reported rather than ignored.
+    """
+    rows.select(*[c for c, _ in spec.all_columns]).writeTo(ident).append()
+    after = live_snapshot(spark, ident)
+    expected = None if before is None else int(before.snapshotId())
+    parent = after.parentId()
+    if (None if parent is None else int(parent)) != expected:
+        raise RuntimeError(f"{ident}: another commit landed while its first load was appended (expected parent "
+                           f"snapshot {expected}, found {parent}); check for a concurrent run of the same job")
+    added = after.summary().get("added-records")
+    result.inserted = int(added) if added is not None else rows.count()
+    result.duplicates = result.source_rows - result.inserted
+    result.committed = result.inserted > 0
+
+
+def _snapshot_records(snap: Any) -> int | None:
+    """``total-records`` of a snapshot (0 for a table without one); None when the summary lacks it."""
+    if snap is None:
+        return 0
+    value = snap.summary().get("total-records")
+    return int(value) if value is not None else None
+
+
 def live_snapshot(spark: "SparkSession", identifier: str) -> Any:
     """The table's current Iceberg snapshot (a Java object, or None for a table without one): metadata only.
 
@@ -297,11 +336,7 @@ BROADCAST_TARGET_MAX_ROWS = 500_000
 
 def total_records(spark: "SparkSession", identifier: str) -> int | None:
     """Rows in the table's current snapshot, from its metadata (no Spark job); None when unknown."""
-    snap = live_snapshot(spark, identifier)
-    if snap is None:
-        return 0
-    value = snap.summary().get("total-records")
-    return int(value) if value is not None else None
+    return _snapshot_records(live_snapshot(spark, identifier))
 
 
 def append_rows(spark: "SparkSession", cfg: Config, spec: TableSpec, df: "DataFrame") -> int:
