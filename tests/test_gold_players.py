@@ -124,18 +124,41 @@ def test_impacts_sum_to_team_margin_and_filters(spark, game_frame) -> None:
     assert sum(shares) == pytest.approx(5.0)
     weighted = sum(r["impact"] * r["minutes_share"] for r in team10 if r["impact"] is not None)
     assert weighted == pytest.approx(7.5)
-    # raw = box + intercept/5. Σ W-linear of players 1, 2, 4, 5, 6 by hand: 10.3 + 5.04 + 7.84 + 3.98 + 1.04 = 28.2
-    # (one 71.5-possession game, every share 1), so Σ raw·share = 2820/71.5 − 5.
-    assert rows[1]["raw_impact"] == pytest.approx(1030 / 71.5 - 1.0)
-    assert rows[1]["impact_team_adjustment"] == pytest.approx((7.5 - (2820 / 71.5 - 5)) / 5)
-    # The adjustment is one constant per team: impact differences are box-score differences.
+    # raw = (box + intercept/5) shrunk by poss/(poss + 400): these players have no position (no role centring)
+    # and 71.5 possessions each. Σ W-linear of players 1, 2, 4, 5, 6 by hand: 10.3 + 5.04 + 7.84 + 3.98 + 1.04
+    # = 28.2 (one 71.5-possession game, every share 1), so Σ raw·share = (2820/71.5 − 5)·f.
+    f = 71.5 / (71.5 + 400)
+    assert rows[1]["raw_impact"] == pytest.approx((1030 / 71.5 - 1.0) * f)
+    assert rows[1]["impact_team_adjustment"] == pytest.approx((7.5 - (2820 / 71.5 - 5) * f) / 5)
+    # The adjustment is one constant per team: impact differences are shrunk box-score differences.
     assert rows[1]["impact"] - rows[2]["impact"] == pytest.approx(
-        rows[1]["box_score_per100"] - rows[2]["box_score_per100"])
+        (rows[1]["box_score_per100"] - rows[2]["box_score_per100"]) * f)
     assert rows[3]["impact"] is None and rows[3]["qualified"] is False and rows[3]["impact_rank"] is None
     assert rows[1]["qualified"] is True and rows[1]["games"] == 1 and rows[1]["team_games"] == 1
     assert rows[7]["impact"] is None     # team 20 lacks counts: no impact rather than a wrong one
     ranked = sorted((r["impact_rank"], r["athlete_id"]) for r in rows.values() if r["impact_rank"])
     assert [a for _, a in ranked] == sorted((i for i in (1, 2, 4, 5, 6)), key=lambda i: -rows[i]["impact"])
+
+
+@pytest.mark.spark
+def test_raw_impact_is_centred_on_the_position_and_the_team_sum_still_holds(spark, game_frame) -> None:
+    """Guards 1, 2 and centres 4, 5, 6 (equal minutes, so plain means): each is moved by its position's mean
+    box value minus the league's, then shrunk; the team adjustment still lands the team on its margin."""
+    from pyspark.sql import functions as F
+
+    pg = game_frame.withColumn("position", F.when(F.col("athlete_id").isin(1, 2), "G")
+                               .when(F.col("athlete_id").isin(4, 5, 6), "C"))
+    margins = spark.createDataFrame([(2024, 10, 7.5, "test")],
+                                    "season INT, team_id BIGINT, team_margin_per100 DOUBLE, team_margin_source STRING")
+    rows = {r["athlete_id"]: r for r in player_season(pg, margins, weights=W).collect()}
+    box = {1: 10.3, 2: 5.04, 4: 7.84, 5: 3.98, 6: 1.04}                 # W-linear by hand (see above)
+    b = {i: 100 * v / 71.5 - 1.0 for i, v in box.items()}               # + intercept/5
+    league = sum(b.values()) / 5
+    guards, centres = (b[1] + b[2]) / 2, (b[4] + b[5] + b[6]) / 3
+    f = 71.5 / (71.5 + 400)
+    for i, pos_mean in ((1, guards), (2, guards), (4, centres), (5, centres), (6, centres)):
+        assert rows[i]["raw_impact"] == pytest.approx((b[i] - (pos_mean - league)) * f), i
+    assert sum(rows[i]["impact"] * rows[i]["minutes_share"] for i in box) == pytest.approx(7.5)
 
 
 @pytest.mark.spark
@@ -289,10 +312,12 @@ def test_fitted_impact_on_a_simulated_season_tracks_the_latent_team_strength(spa
     """Demo season 2024, seed 42. The simulator has no individual impact (a player's talent sets his minutes and
     usage; team offence and defence set the scoring), so the truth to rank against is the team's latent net
     strength. Measured: fit R² 0.85 over 1,876 team-games; Spearman with the truth of the box-only team sums
-    (Σ raw_impact·share, before the team adjustment) 0.958, of the fixed Game Score team rates 0.852 (the fit is
-    in-sample: it has seen these games' margins); qualified players of the 16 strongest teams average +3.0,
-    of the 16 weakest −2.9; player-level Spearman with the team truth only 0.32 (within a team the spread is
-    mostly position: centres collect the defensive-rebound credit, see docs/gold_layer_design.md)."""
+    (Σ (box_score_per100 + intercept/5)·share, before centring, shrinkage and the team adjustment) 0.958, of the fixed Game Score team rates 0.852 (the fit is
+    in-sample: it has seen these games' margins). With role centring and the 400-possession prior
+    (docs/gold_layer_design.md): qualified players' impact ranks with their team's truth at 0.73 (0.32 before:
+    within a team the spread was mostly position), the 16 strongest teams' players average 6.1 above the 16
+    weakest', the top 25 play a median 28.1 minutes, position means G −0.42, F −0.19, C +0.89 (were −4.5 /
+    … / +10.9)."""
     from cbbd_etl.metrics import spearman
     from cbbd_etl.sim import simulate_season
 
@@ -314,8 +339,9 @@ def test_fitted_impact_on_a_simulated_season_tracks_the_latent_team_strength(spa
     box_sum: dict[int, float] = {}
     impact_sum: dict[int, float] = {}
     for r in season:
-        if r["raw_impact"] is not None:
-            box_sum[r["team_id"]] = box_sum.get(r["team_id"], 0.0) + r["raw_impact"] * r["minutes_share"]
+        if r["raw_impact"] is not None:   # the unshrunk, uncentred box value: Σ is the box prediction of the net
+            box = r["box_score_per100"] + weights.intercept / 5
+            box_sum[r["team_id"]] = box_sum.get(r["team_id"], 0.0) + box * r["minutes_share"]
             impact_sum[r["team_id"]] = impact_sum.get(r["team_id"], 0.0) + r["impact"] * r["minutes_share"]
     margin = {r["team_id"]: r["team_margin_per100"] for r in season}
     assert len(box_sum) == len(truth)
@@ -332,6 +358,16 @@ def test_fitted_impact_on_a_simulated_season_tracks_the_latent_team_strength(spa
     gap = sum(top) / len(top) - sum(bottom) / len(bottom)
     print(f"rho(box team sum, truth net) {rho_box:.3f}; Game Score {rho_game_score:.3f}; players {rho_players:.3f} "
           f"over {len(qualified)} qualified; top-16 minus bottom-16 teams' mean player impact {gap:.2f}")
+    # The leaders an analyst sees: starters, not deep reserves who happened to rebound, and no position
+    # favoured for its box-score role.
+    leaders = sorted((r for r in qualified if r["impact_rank"]), key=lambda r: r["impact_rank"])[:25]
+    median_minutes = float(np.median([r["minutes_per_game"] for r in leaders]))
+    by_pos = {p: [r["impact"] for r in qualified if r["position"] == p] for p in ("G", "F", "C")}
+    pos_means = {p: sum(v) / len(v) for p, v in by_pos.items()}
+    print(f"top-25 median minutes {median_minutes:.1f}; qualified mean impact by position "
+          + ", ".join(f"{p} {m:+.2f}" for p, m in pos_means.items()))
     assert rho_box > 0.88
     assert rho_box > rho_game_score + 0.04
-    assert gap > 3.0
+    assert gap > 5.0 and rho_players > 0.6
+    assert median_minutes >= 20.0
+    assert max(pos_means.values()) - min(pos_means.values()) < 3.0

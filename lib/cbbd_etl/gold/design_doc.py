@@ -60,9 +60,9 @@ DEFINITIONS: dict[str, dict[str, str]] = {
         "team_games": "the team's games in the season", "minutes_per_game": "MP / games",
         "points_per_game": "PTS / games", "treb_per_game": "TREB / games", "assists_per_game": "AST / games",
         "minutes_share": "MP / (Tm MP of players with an impact / 5); sums to 5 per team",
-        "qualified": "games ≥ 0.4 × team games and MP/game ≥ 10",
-        "raw_impact": "box_score_per100 + regression intercept / 5; Σ raw_impact·minutes_share = the team's "
-                      "net rating predicted from its box score",
+        "qualified": "games ≥ 0.4 × team games and MP ≥ 0.4 × team minutes / 5 (KenPom's 40% of minutes)",
+        "raw_impact": "(box_score_per100 + regression intercept / 5 − the position's mean of it + the league's) "
+                      "× poss / (poss + 400): role-centred, shrunk toward average by possessions",
         "team_margin_per100": "team margin the impacts are adjusted to (adjusted rating, else raw net)",
         "team_margin_source": "where team_margin_per100 came from",
         "impact_team_adjustment": "(team margin − Σ raw_impact·minutes_share) / 5",

@@ -41,8 +41,10 @@ Box-score impact (BPM-style regression, fitted per season; see :func:`fit_box_we
 * apply: a player's ``box_score_per100`` = Σ β_f · 100·f_player / player
   possessions (player possessions = Tm poss × MP / (Tm MP / 5), so Σ over a
   team's players of rate × MP/(Tm MP/5) is exactly the team's rate), and
-  ``raw_impact`` = box_score_per100 + intercept/5: a team's minutes-weighted
-  raw impacts sum to the regression's prediction of its net rating;
+  ``raw_impact`` = box_score_per100 + intercept/5 (a team's minutes-weighted
+  sum of these is the regression's prediction of its net rating), centred on
+  the player's position and shrunk toward average by possessions played
+  (:func:`raw_impact`);
 * team adjustment, as in BPM: with ``minutes_share`` = MP / (Tm MP of players
   with an impact / 5) (the shares sum to 5), adjustment = (margin − Σ
   raw·share) / 5 and impact = raw + adjustment, so Σ impact·share equals the
@@ -65,9 +67,12 @@ if TYPE_CHECKING:  # pragma: no cover
 
 FT_FACTOR_POSS = 0.475      # possessions estimate (as gold.team_season)
 FT_FACTOR_SHOOT = 0.44      # TS% / usage (basketball-reference)
-MIN_MINUTES_PER_GAME = 10.0
+# Qualifying for the leaders (KenPom's convention for player tables): on the floor for ≥ 40% of the team's
+# minutes, and in ≥ 40% of its games.
+MIN_MINUTES_SHARE = 0.4
 MIN_GAMES_SHARE = 0.4
 RIDGE_LAMBDA = 0.01         # ridge penalty on standardised box rates (see the module docstring)
+IMPACT_PRIOR_POSSESSIONS = 400.0   # league-average prior behind every raw impact, in possessions (see raw_impact)
 # Regression inputs (per 100 possessions); "scoring" = PTS − points_per_attempt·(FGA + 0.44·FTA).
 BOX_FEATURES: tuple[str, ...] = ("scoring", "fg3_att", "assists", "turnovers", "oreb", "dreb", "steals", "blocks",
                                  "fouls")
@@ -319,15 +324,20 @@ def raw_team_margins(team_stats: "DataFrame", games: "DataFrame") -> "DataFrame"
 
 
 def player_season(player_games: "DataFrame", team_margins: "DataFrame | None" = None,
-                  min_minutes_per_game: float = MIN_MINUTES_PER_GAME,
-                  min_games_share: float = MIN_GAMES_SHARE, weights: BoxWeights | None = None) -> "DataFrame":
+                  min_minutes_share: float = MIN_MINUTES_SHARE,
+                  min_games_share: float = MIN_GAMES_SHARE, weights: BoxWeights | None = None,
+                  prior_possessions: float = IMPACT_PRIOR_POSSESSIONS) -> "DataFrame":
     """gold.player_season from gold.player_game rows; ``team_margins`` as from :func:`raw_team_margins`.
 
     ``weights`` are the season's box regression (:func:`box_weights`, the ones
     ``player_games`` were built with); without them box_score_per100 and every
     impact column are null. ``qualified`` = games ≥ ``min_games_share`` × the
-    team's games and minutes per game ≥ ``min_minutes_per_game``;
-    ``impact_rank`` ranks qualified players of the season by impact. Without
+    team's games and minutes ≥ ``min_minutes_share`` × the team's minutes / 5
+    (one floor slot of every team game; 200 team minutes for a game without
+    minutes);
+    ``impact_rank`` ranks qualified players of the season by impact;
+    ``raw_impact`` is role-centred and shrunk by ``prior_possessions`` (see
+    :func:`raw_impact`). Without
     ``team_margins`` the impact is not team-adjusted (adjustment and impact
     null, raw_impact kept).
     """
@@ -350,19 +360,21 @@ def player_season(player_games: "DataFrame", team_margins: "DataFrame | None" = 
         *[F.sum(n).alias(n) for n in PLAYER_COUNTS],
         *[strict_sum(n).alias(n) for n in TEAM_CONTEXT],
     )
-    team_games = (player_games.select("season", "team_id", "game_id").distinct()
-                  .groupBy("season", "team_id").agg(F.count("*").cast("int").alias("team_games")))
+    team_games = (player_games.groupBy("season", "team_id", "game_id").agg(F.max("team_minutes").alias("_tm"))
+                  .groupBy("season", "team_id")
+                  .agg(F.count("*").cast("int").alias("team_games"),
+                       F.sum(F.coalesce(c("_tm"), F.lit(200.0))).alias("_team_season_minutes")))
     s = with_rates(agg.join(names, keys).join(team_games, ["season", "team_id"]), weights)
     s = (s.withColumn("minutes_per_game", _ratio(c("minutes"), c("games")))
          .withColumn("points_per_game", _ratio(c("points"), c("games")))
          .withColumn("treb_per_game", _ratio(c("treb"), c("games")))
          .withColumn("assists_per_game", _ratio(c("assists"), c("games")))
          .withColumn("qualified", F.coalesce((c("games") >= F.lit(min_games_share) * c("team_games"))
-                                             & (c("minutes_per_game") >= F.lit(min_minutes_per_game)),
-                                             F.lit(False))))
-    # The regression's intercept split over the five floor slots: Σ raw·share = the team's predicted net.
-    slot_intercept = F.lit(weights.intercept / 5 if weights is not None else None).cast("double")
-    s = s.withColumn("raw_impact", c("box_score_per100") + slot_intercept)
+                                             & (c("minutes") >= F.lit(min_minutes_share)
+                                                * c("_team_season_minutes") / 5),
+                                             F.lit(False)))
+         .drop("_team_season_minutes"))
+    s = s.withColumn("raw_impact", raw_impact(c, weights, prior_possessions))
     team_w = Window.partitionBy("season", "team_id")
     impact_minutes = F.sum(F.when(c("raw_impact").isNotNull(), c("minutes"))).over(team_w)
     s = s.withColumn("minutes_share", F.when(c("raw_impact").isNotNull(), _ratio(c("minutes"), impact_minutes / 5)))
@@ -379,6 +391,45 @@ def player_season(player_games: "DataFrame", team_margins: "DataFrame | None" = 
                                                                        c("athlete_id"))
     return s.withColumn("impact_rank", F.when(c("qualified") & c("impact").isNotNull(),
                                               F.row_number().over(rank_w)).cast("int"))
+
+
+def raw_impact(c: Callable[[str], "Column"], weights: BoxWeights | None,
+               prior_possessions: float = IMPACT_PRIOR_POSSESSIONS) -> "Column":
+    """A season row's raw impact: box value, centred on its position, shrunk toward average by possessions.
+
+    * box value b = box_score_per100 + intercept/5: the regression's intercept
+      split over the five floor slots, so Σ b·share is the team's net rating
+      predicted from its own box score;
+    * role centring, as BPM's position term: b − (minutes-weighted mean b of
+      the season's players at the position − that mean over every player).
+      The team-level fit gives defensive rebounds and steals the credit of the
+      whole team's defence and cannot say who earned it, so without it the
+      position that rebounds rates above the positions that do not, whatever
+      the players' value (on the demo season centres +10.9, guards −4.5). A
+      player without a position is not moved;
+    * shrinkage: × poss / (poss + ``prior_possessions``), a prior of
+      league-average (0) worth that many possessions, so 300 possessions of a
+      deep reserve are not read as a season of a starter (a full-time starter
+      plays ~2,000 a season, a 13-minute reserve ~650).
+
+    The team adjustment is then applied to these values, so a team's impacts
+    still sum exactly to its margin.
+    """
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    if weights is None:
+        return F.lit(None).cast("double")
+    box = c("box_score_per100") + F.lit(weights.intercept / 5)
+    minutes = F.when(box.isNotNull(), c("minutes"))
+
+    def mean(w: Any) -> "Column":
+        return F.sum(box * minutes).over(w) / F.sum(minutes).over(w)
+
+    role = mean(Window.partitionBy("season", "position")) - mean(Window.partitionBy("season"))
+    centred = box - F.when(c("position").isNotNull(), role).otherwise(F.lit(0.0))
+    poss = c("possessions")
+    return (centred * poss / (poss + F.lit(float(prior_possessions)))).cast("double")
 
 
 def adjusted_team_margins(ratings: "DataFrame", margin_column: str, date_column: str | None) -> "DataFrame":
