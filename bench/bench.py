@@ -68,9 +68,13 @@ def _children(pid: int) -> list[int]:
     return out
 
 
-def tree_rss_bytes(root: int) -> int:
-    """Resident memory of ``root`` and all its descendants (the JVM is a child of this Python)."""
-    total, todo, seen = 0, [root], set()
+def tree_rss_bytes(root: int, exclude: frozenset[int] = frozenset()) -> int:
+    """Resident memory of ``root`` and all its descendants (the JVM is a child of this Python).
+
+    ``exclude``: pids left out with their descendants: the simulator's server process stands in for the
+    remote API and is not the pipeline's memory.
+    """
+    total, todo, seen = 0, [root], set(exclude)
     while todo:
         pid = todo.pop()
         if pid in seen:
@@ -91,15 +95,16 @@ def tree_rss_bytes(root: int) -> int:
 class PeakRss:
     """Samples the process tree's RSS every ``interval`` seconds in a daemon thread."""
 
-    def __init__(self, interval: float = 0.25) -> None:
+    def __init__(self, interval: float = 0.25, exclude: frozenset[int] = frozenset()) -> None:
         self.interval = interval
+        self.exclude = exclude
         self.peak = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, daemon=True)
 
     def _loop(self) -> None:
         while not self._stop.is_set():
-            self.peak = max(self.peak, tree_rss_bytes(os.getpid()))
+            self.peak = max(self.peak, tree_rss_bytes(os.getpid(), self.exclude))
             self._stop.wait(self.interval)
 
     def __enter__(self) -> "PeakRss":
@@ -109,7 +114,7 @@ class PeakRss:
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join()
-        self.peak = max(self.peak, tree_rss_bytes(os.getpid()))
+        self.peak = max(self.peak, tree_rss_bytes(os.getpid(), self.exclude))
 
 
 def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
@@ -158,14 +163,16 @@ def stage_seconds(run: Any) -> dict[str, float]:
 
 # ------------------------------------------------------------------ sections
 def bench_full(args: argparse.Namespace, work: Path, spark_box: dict[str, Any]) -> dict[str, Any]:
-    from cbbd_etl.api.server import serve_sim
+    from cbbd_etl.api.server import SimServerProcess
     from cbbd_etl.log import register_secret
 
     cfg = bench_cfg(work / "full", args.shuffle)
     key = secrets.token_urlsafe(16)
     register_secret(key)
     out: dict[str, Any] = {"size": args.size, "season": args.season}
-    with serve_sim(season=args.season, size=args.size, seed=args.seed, api_key=key) as server, PeakRss() as rss:
+    # The simulator serves from its own process (as the real API is another machine), left out of the RSS.
+    with SimServerProcess(season=args.season, size=args.size, seed=args.seed, api_key=key) as server, \
+            PeakRss(exclude=frozenset({server.pid})) as rss:
         t0 = time.perf_counter()
         end = season_end(args.season, args.size, args.seed)
         run = run_daily(cfg, None, server, args.season, end, "backfill")

@@ -466,3 +466,33 @@ def test_serve_sim_cli(tmp_path: Path) -> None:
     finally:
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=30)
+
+
+def test_simulator_in_its_own_process_serves_the_same_bronze_and_counts_calls(tmp_path: Path) -> None:
+    """``SimServerProcess`` (the demo's server: simulator and client on separate cores) answers like the
+    in-process server: the same bronze bodies for the same requests, its call counter reached over the pipe,
+    a wrong key refused, and the child gone after ``stop()``."""
+    import requests
+
+    from cbbd_etl.api.server import SimServerProcess, serve_sim
+
+    endpoints = ["games", "conferences"]
+    bodies = {}
+    for label, factory in (("process", SimServerProcess), ("thread", serve_sim)):
+        with factory(season=2024, size="tiny", seed=3, api_key=KEY) as server:
+            summary = ingest_endpoints(fast_cfg(tmp_path / label), [2024], endpoints, base_url=server.url,
+                                       api_key=KEY, progress=False)
+            assert not summary.failures and summary.calls > 0
+            assert server.stats.snapshot()["total"] == summary.calls
+            if label == "process":
+                denied = requests.get(f"{server.url}/conferences", headers={"Authorization": "Bearer nope"},
+                                      timeout=10)
+                assert denied.status_code == 401
+                assert server.stats.snapshot()["by_status"]["401"] == 1
+                child = server._proc
+        store = BronzeStore.for_root(str(tmp_path / label / "bronze"))
+        bodies[label] = {m["data_key"]: read_body(store, m) for slug, season in (("games", 2024),
+                                                                                  ("conferences", None))
+                         for m in list_manifests(store, slug, season)}
+    assert child.poll() is not None
+    assert len(bodies["process"]) >= 2 and bodies["process"] == bodies["thread"]

@@ -51,7 +51,7 @@ def season_end(season: int, size: str, seed: int) -> dt.date:
 
 def run_demo(cfg: Config, season: int = 2024, size: str = "demo", seed: int | None = None, top: int = 25) -> int:
     """Run the daily workflow on a simulated season and print the lake; returns a process exit code."""
-    from .api.server import serve_sim
+    from .api.server import SimServerProcess
     from .lake_catalog import list_tables
     from .seasons import parse_season
     from .sim import simulate_season
@@ -69,9 +69,10 @@ def run_demo(cfg: Config, season: int = 2024, size: str = "demo", seed: int | No
     # A local demo asks the local server as fast as it answers; the real API's rate limit stays the default.
     cfg = cfg.replace(**{"api.requests_per_second": max(cfg.api.requests_per_second, 200.0),
                          "api.max_concurrency": max(cfg.api.max_concurrency, 8)})
-    spark = build_spark(cfg, app_name="cbbd_etl:demo")
-    ensure_namespaces(spark, cfg)
-    with serve_sim(season=season, size=size, seed=seed, api_key=key) as server:
+    # The server process starts (and simulates the season) while the JVM starts.
+    with SimServerProcess(season=season, size=size, seed=seed, api_key=key) as server:
+        spark = build_spark(cfg, app_name="cbbd_etl:demo")
+        ensure_namespaces(spark, cfg)
         run = run_workflow(cfg, "daily", spark=spark, date=as_of, season=season,
                            options={"mode": "backfill", "base_url": server.url, "api_key": key},
                            progress=sys.stderr)

@@ -528,3 +528,135 @@ def serve_sim(season: int = 2024, size: str = "demo", seed: int = 7, api_key: st
     server = ApiServer(source, api_key or f"sim-{secrets.token_urlsafe(18)}", plan, host=host, port=port,
                        gzip=check_gzip_mode(gzip))
     return server.start()
+
+
+# ---------------------------------------------------------------- the simulator in its own process
+def sim_server_child() -> int:
+    """Child side of :class:`SimServerProcess` (a line protocol on stdin/stdout).
+
+    Reads the :func:`serve_sim` arguments as one JSON line (the key travels
+    here, never in the command line), simulates the season, prints the URL,
+    then answers each ``stats`` line with the counters as one JSON line;
+    ``stop`` or end of input stops the server.
+    """
+    import sys
+
+    kwargs = json.loads(sys.stdin.readline())
+    server = serve_sim(**kwargs)
+    try:
+        warm = getattr(server.source, "season_data", None)
+        if warm is not None:            # simulate now, while the parent starts its JVM
+            warm(kwargs.get("season", 2024))
+        print(server.url, flush=True)
+        for line in sys.stdin:
+            if line.strip() != "stats":
+                break
+            print(json.dumps(server.stats.snapshot()), flush=True)
+    finally:
+        server.stop()
+    return 0
+
+
+class _RemoteStats:
+    """``ServerStats``-like view of a child's counters (``snapshot()`` asks the child)."""
+
+    def __init__(self, owner: "SimServerProcess") -> None:
+        self._owner = owner
+
+    def snapshot(self) -> dict[str, Any]:
+        return json.loads(self._owner._ask("stats"))
+
+
+class SimServerProcess:
+    """:func:`serve_sim` in a separate process: ``url``, ``api_key``, ``stats.snapshot()`` and ``stop()``.
+
+    Why: the simulator and the server's JSON encoding are pure Python, and so
+    is the client's side of ingestion (decoding, counting, compressing,
+    writing). In one process the two share one core under the GIL; here each
+    gets its own. Faults and the clock are not offered: tests that steer the
+    server use :func:`serve_sim` in-process. The constructor does not wait:
+    the child simulates the season while the caller goes on (e.g. starts
+    its JVM); the first use of ``url`` waits until it serves.
+    """
+
+    def __init__(self, startup_timeout: float = 120.0, **kwargs: Any) -> None:
+        import secrets
+        import subprocess
+        import sys
+
+        kwargs.setdefault("api_key", f"sim-{secrets.token_urlsafe(18)}")
+        self._key = str(kwargs["api_key"])
+        self._timeout = startup_timeout
+        self._url: str | None = None
+        self._lock = threading.Lock()
+        self._proc = subprocess.Popen(
+            [sys.executable, "-c", "import sys; from cbbd_etl.api.server import sim_server_child; "
+                                   "sys.exit(sim_server_child())"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
+        assert self._proc.stdin is not None and self._proc.stdout is not None
+        self._proc.stdin.write(json.dumps(kwargs, default=str) + "\n")
+        self._proc.stdin.flush()
+        self.stats = _RemoteStats(self)
+
+    def __repr__(self) -> str:
+        return f"SimServerProcess(url={self._url!r}, key=***)"
+
+    @property
+    def api_key(self) -> str:
+        return self._key
+
+    @property
+    def pid(self) -> int:
+        return int(self._proc.pid)
+
+    @property
+    def url(self) -> str:
+        if self._url is None:
+            self._url = self._read_line("start")
+        return self._url
+
+    def _read_line(self, what: str) -> str:
+        import select
+
+        assert self._proc.stdout is not None
+        ready, _, _ = select.select([self._proc.stdout], [], [], self._timeout)
+        line = self._proc.stdout.readline() if ready else ""
+        if not line:
+            code = self._proc.poll()
+            self.stop()
+            raise UserError(f"the simulator server process did not answer ({what}; "
+                            f"{'exit code ' + str(code) if code is not None else f'{self._timeout:.0f}s timeout'})")
+        return line.strip()
+
+    def _ask(self, msg: str) -> str:
+        _ = self.url
+        with self._lock:
+            assert self._proc.stdin is not None
+            self._proc.stdin.write(msg + "\n")
+            self._proc.stdin.flush()
+            return self._read_line(msg)
+
+    def stop(self) -> None:
+        import subprocess
+
+        if self._proc.poll() is None:
+            try:
+                assert self._proc.stdin is not None
+                self._proc.stdin.write("stop\n")
+                self._proc.stdin.close()
+            except (BrokenPipeError, OSError, ValueError):
+                pass
+            try:
+                self._proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+                self._proc.wait(timeout=5)
+        for stream in (self._proc.stdin, self._proc.stdout):
+            if stream is not None and not stream.closed:
+                stream.close()
+
+    def __enter__(self) -> "SimServerProcess":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
