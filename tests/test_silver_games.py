@@ -89,3 +89,23 @@ def test_bad_inputs_are_quarantined_with_reasons_and_counts_reconcile(spark, lak
     again = _run(spark, lake, reprocess=True)
     assert again["reconciled"] and spark.table(lake.table("meta.quarantine")).count() == n
     assert snapshot_ids(spark, lake.table("meta.quarantine")) == snaps
+
+
+def test_a_load_in_many_chunks_ends_like_one_chunk(spark, lake, monkeypatch) -> None:
+    """Chunks (``CACHE_LOAD_MAX_BYTES``) bound the cache of a big load; forced to one file per chunk, the
+    first chunk appends to the empty table, the later ones classify against it: a key fetched again later
+    (game 2, corrected score) wins as in a single-chunk load, and the counts reconcile."""
+    from cbbd_etl.silver import pipeline
+
+    root = lake.bronze.root
+    write_response(root, "games", 2024, [game_record(1), game_record(2), game_record(2)], name="a",
+                   fetched_at="2024-03-01T12:00:00Z")
+    write_response(root, "games", 2024, [game_record(2, homePoints=71), game_record(3)], name="b",
+                   fetched_at="2024-03-02T12:00:00Z", run_id="run-2")
+    monkeypatch.setattr(pipeline, "CACHE_LOAD_MAX_BYTES", 1)
+    report = _run(spark, lake)
+    assert report["chunks"] == 2 and report["reconciled"], report
+    # chunk a: game 2 twice → 2 inserted, 1 duplicate; chunk b: game 2 newer → updated, game 3 inserted.
+    assert (report["inserted"], report["updated"], report["duplicates"]) == (3, 1, 1), report
+    rows = {r["game_id"]: r["home_points"] for r in spark.table(lake.table("silver.games")).collect()}
+    assert rows == {1: game_record(1)["homePoints"], 2: 71, 3: game_record(3)["homePoints"]}

@@ -28,8 +28,9 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 # Decompressed bronze bytes per chunk of a load (see _load_chunk): a season of box scores is one chunk of a
-# few MB; the demo's plays (~400 MB of JSON) are two. Cached without the JSON text, a chunk takes ~100 MB.
-CACHE_LOAD_MAX_BYTES = 256 * 1024 * 1024
+# few MB, the demo's plays (~440 MB of JSON) one, a full season's (~2.6 GB) six. Cached without the JSON text, a
+# chunk takes ~200 MB.
+CACHE_LOAD_MAX_BYTES = 512 * 1024 * 1024
 
 
 @dataclass(frozen=True)
