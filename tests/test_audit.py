@@ -62,3 +62,29 @@ def test_markdown_report_truncates_long_id_lists() -> None:
              "missing_game_ids": list(range(200))}]
     md = markdown_report(rows, max_ids=5)
     assert "0, 1, 2, 3, 4 … (+195)" in md and "| 2020 | 200 |" in md
+
+
+def test_season_row_counts_come_from_metadata_only_when_exact(spark, lake) -> None:
+    """Per-season rows from Iceberg metadata match Spark's count on a copy-on-write table partitioned by season;
+    with delete files (merge-on-read after a delete) or no season partition the helper declines (None), so
+    the audit counts those tables with Spark."""
+    from cbbd_etl.iceberg import season_row_counts
+
+    ns = lake.namespace("silver")
+    spark.sql(f"CREATE NAMESPACE IF NOT EXISTS {ns}")
+    cow, mor, flat = f"{ns}.rc_cow", f"{ns}.rc_mor", f"{ns}.rc_flat"
+    mode = "'write.delete.mode'='merge-on-read'"
+    spark.sql(f"CREATE TABLE {cow} (season INT, id BIGINT) USING iceberg PARTITIONED BY (season)")
+    spark.sql(f"CREATE TABLE {mor} (season INT, id BIGINT) USING iceberg PARTITIONED BY (season) "
+              f"TBLPROPERTIES ('format-version'='2', {mode})")
+    spark.sql(f"CREATE TABLE {flat} (season INT, id BIGINT) USING iceberg")
+    assert season_row_counts(spark, cow, [2024]) == {2024: 0}          # no snapshot yet
+    for ident in (cow, mor, flat):
+        spark.sql(f"INSERT INTO {ident} VALUES (2023, 1), (2024, 2), (2024, 3)")
+        spark.sql(f"INSERT INTO {ident} VALUES (2024, 4)")
+    truth = {r["season"]: r["n"] for r in spark.sql(f"SELECT season, count(*) n FROM {cow} GROUP BY season").collect()}
+    assert season_row_counts(spark, cow, [2023, 2024, 2025]) == {**truth, 2025: 0} == {2023: 1, 2024: 3, 2025: 0}
+    assert season_row_counts(spark, mor, [2024]) == {2024: 3}           # no deletes yet: still exact
+    spark.sql(f"DELETE FROM {mor} WHERE id = 3")
+    assert season_row_counts(spark, mor, [2024]) is None                # a delete file: metadata would say 3
+    assert season_row_counts(spark, flat, [2024]) is None

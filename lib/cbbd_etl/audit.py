@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from .config import Config
 from .datasets import GAME_DATASETS, GameCoverage  # noqa: F401  (declared there; re-exported)
-from .iceberg import MergeResult, merge_upsert, table_exists
+from .iceberg import MergeResult, merge_upsert, season_row_counts, table_exists
 from .tables import META_COMPLETENESS, all_tables
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -132,25 +132,27 @@ def audit(spark: "SparkSession", cfg: Config, seasons: list[int], thresholds: di
 
 
 def _row_counts(spark: "SparkSession", cfg: Config, seasons: list[int]) -> "DataFrame":
-    """Rows per season of every seasonal silver table (0 where the table or season is absent)."""
-    from functools import reduce
+    """Rows per season of every seasonal silver table (0 where the table or season is absent).
 
+    Counted from Iceberg metadata where it is exact (:func:`season_row_counts`: no delete files), else by
+    Spark; either way on the driver, so the audit's frame is one small local table rather than a union of
+    some thirty scans planned and run again by every action on it.
+    """
     from pyspark.sql import functions as F
 
-    season_frame = spark.createDataFrame([(s,) for s in seasons], "season INT")
-    parts = []
+    rows = []
     for spec in all_tables():
         if spec.layer != "silver" or "season" not in spec.data_columns:
             continue
         ident = cfg.table(spec.name)
+        counts: dict[int, int] = {}
         if table_exists(spark, ident):
-            counts = spark.table(ident).where(F.col("season").isin(seasons)).groupBy("season").count()
-        else:
-            counts = spark.createDataFrame([], "season INT, count BIGINT")
-        parts.append(season_frame.join(counts, "season", "left").select(
-            "season", F.lit(spec.name).alias("dataset"), F.lit(spec.name).alias("source_table"),
-            F.coalesce(F.col("count"), F.lit(0)).cast("long").alias("rows")))
-    return reduce(lambda a, b: a.unionByName(b), parts)
+            found = season_row_counts(spark, ident, seasons) if "season" in spec.partition_by else None
+            counts = found if found is not None else {
+                int(r["season"]): int(r["count"]) for r in
+                spark.table(ident).where(F.col("season").isin(seasons)).groupBy("season").count().collect()}
+        rows += [(s, spec.name, spec.name, counts.get(s, 0)) for s in seasons]
+    return spark.createDataFrame(rows, "season INT, dataset STRING, source_table STRING, rows BIGINT")
 
 
 def write_audit(spark: "SparkSession", cfg: Config, rows: "DataFrame", run_id: str) -> MergeResult:
@@ -205,8 +207,7 @@ def heatmap_png(rows: list[dict[str, Any]], path: Path, title: str = "Coverage o
         if r.get("final_games") and r["dataset"] in datasets:
             grid[seasons.index(r["season"]), datasets.index(r["dataset"])] = r["coverage_pct"]
     fig, ax = plt.subplots(figsize=(1.4 * len(datasets) + 2, 0.35 * len(seasons) + 1.5))
-    cmap = matplotlib.colormaps["RdYlGn"].copy()
-    cmap.set_bad("#dddddd")
+    cmap = matplotlib.colormaps["RdYlGn"].with_extremes(bad="#dddddd")   # grey: no final games
     im = ax.imshow(np.ma.masked_invalid(grid), cmap=cmap, vmin=0, vmax=100, aspect="auto")
     ax.set_xticks(range(len(datasets)), datasets, rotation=30, ha="right")
     ax.set_yticks(range(len(seasons)), [str(s) for s in seasons])

@@ -308,6 +308,41 @@ def _snapshot_records(snap: Any) -> int | None:
     return int(value) if value is not None else None
 
 
+def season_row_counts(spark: "SparkSession", identifier: str, seasons: Iterable[int]) -> dict[int, int] | None:
+    """Rows per season from the table's Iceberg metadata (no Spark job), or None when it cannot say exactly.
+
+    Exact when the current snapshot has no delete files (a copy-on-write table always; a merge-on-read one
+    until its first update) and the table has one partition spec with an identity ``season`` field: then a
+    season's rows are the record counts of the data files its partitions hold. Anything else (delete files,
+    an evolved spec, no season partition) returns None and the caller counts with Spark.
+    """
+    jvm = spark._jvm
+    table = jvm.org.apache.iceberg.spark.Spark3Util.loadIcebergTable(spark._jsparkSession, identifier)
+    table.refresh()
+    seasons = list(seasons)
+    snap = table.currentSnapshot()
+    if snap is None:
+        return {s: 0 for s in seasons}
+    summary = snap.summary()
+    deletes = [summary.get(k) for k in ("total-delete-files", "total-position-deletes", "total-equality-deletes")]
+    if any(v is None or int(v) != 0 for v in deletes) or table.specs().size() != 1:
+        return None
+    schema = table.schema()
+    if not any(f.transform().isIdentity() and schema.findColumnName(f.sourceId()) == "season"
+               for f in table.spec().fields()):
+        return None
+    equal = jvm.org.apache.iceberg.expressions.Expressions.equal
+    out: dict[int, int] = {}
+    for season in seasons:
+        files = table.newScan().filter(equal("season", int(season))).planFiles()
+        total, it = 0, files.iterator()
+        while it.hasNext():
+            total += int(it.next().file().recordCount())
+        files.close()
+        out[season] = total
+    return out
+
+
 def live_snapshot(spark: "SparkSession", identifier: str) -> Any:
     """The table's current Iceberg snapshot (a Java object, or None for a table without one): metadata only.
 
