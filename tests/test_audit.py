@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from chispa import assert_df_equality
 
-from cbbd_etl.audit import game_coverage, markdown_report
+from cbbd_etl.audit import coverage_row, markdown_report
 from cbbd_etl.iceberg import merge_upsert, snapshot_ids
 from cbbd_etl.runner import make_context, run_job
 from cbbd_etl.tables import get_table
@@ -15,15 +15,14 @@ from frames import frame
 pytestmark = pytest.mark.spark
 
 
-def test_game_coverage_lists_missing_ids(spark) -> None:
-    finals = spark.createDataFrame([(2024, 1), (2024, 2), (2024, 3), (2023, 9)], "season INT, game_id BIGINT")
-    facts = spark.createDataFrame([(1,), (1,), (3,)], "game_id BIGINT")
-    out = game_coverage(finals, facts, "team_box_scores", min_rows=2)
-    expected = spark.createDataFrame(
-        [(2024, "team_box_scores", 3, 1, 33.33, 2, [2, 3]), (2023, "team_box_scores", 1, 0, 0.0, 1, [9])],
-        "season INT, dataset STRING, final_games BIGINT, covered_games BIGINT, coverage_pct DOUBLE, "
-        "missing_games BIGINT, missing_game_ids ARRAY<BIGINT>")
-    assert_df_equality(out, expected, ignore_row_order=True, ignore_nullable=True)
+def test_coverage_row_lists_missing_ids() -> None:
+    # Season 2024: finals 1, 2, 3, of which only 1 has enough rows; season 2023: final 9, uncovered.
+    assert coverage_row(2024, [3, 1, 2, 2], {1, 7}, "team_box_scores") == {
+        "season": 2024, "dataset": "team_box_scores", "final_games": 3, "covered_games": 1, "coverage_pct": 33.33,
+        "missing_games": 2, "missing_game_ids": [2, 3]}
+    assert coverage_row(2023, [9], set(), "plays")["coverage_pct"] == 0.0
+    assert coverage_row(2024, [1, 2, 3], {1, 2}, "plays")["coverage_pct"] == 66.67   # half up, like Spark round()
+    assert coverage_row(2024, [], set(), "plays")["coverage_pct"] is None
 
 
 def _load(spark, cfg, table: str, rows: list[dict]) -> None:

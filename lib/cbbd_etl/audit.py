@@ -11,8 +11,9 @@ for, so the audit and the fix can never disagree.
 """
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterable
 
 from .config import Config
 from .datasets import GAME_DATASETS, GameCoverage  # noqa: F401  (declared there; re-exported)
@@ -25,29 +26,19 @@ if TYPE_CHECKING:  # pragma: no cover
 AUDIT_SEASONS = tuple(range(2010, 2027))
 
 
-def final_games(games: "DataFrame") -> "DataFrame":
-    """(season, game_id) of games that were played to the end: the ones that must have data."""
-    from pyspark.sql import functions as F
+def coverage_row(season: int, final_ids: Iterable[int], covered_ids: set[int], dataset: str) -> dict[str, Any]:
+    """One season's coverage of one dataset: final games, how many are covered, the sorted missing ids.
 
-    return games.where(F.col("status") == "final").select("season", "game_id").distinct()
-
-
-def game_coverage(finals: "DataFrame", facts: "DataFrame", dataset: str, min_rows: int = 1) -> "DataFrame":
-    """Per season: final games, how many have ≥ ``min_rows`` fact rows, and the sorted missing ids."""
-    from pyspark.sql import functions as F
-
-    per_game = facts.groupBy("game_id").agg(F.count("*").alias("_n"))
-    joined = finals.join(per_game, "game_id", "left").withColumn(
-        "_covered", F.coalesce(F.col("_n"), F.lit(0)) >= min_rows)
-    return joined.groupBy("season").agg(
-        F.count("*").alias("final_games"),
-        F.sum(F.col("_covered").cast("long")).alias("covered_games"),
-        F.array_sort(F.collect_list(F.when(~F.col("_covered"), F.col("game_id")))).alias("missing_game_ids"),
-    ).select(
-        "season", F.lit(dataset).alias("dataset"), "final_games", "covered_games",
-        F.round(F.col("covered_games") * 100.0 / F.col("final_games"), 2).alias("coverage_pct"),
-        F.size("missing_game_ids").cast("long").alias("missing_games"), "missing_game_ids",
-    )
+    Pure and on the driver: a season has a few thousand final games at most, and these are the same sets
+    gap-fill asks the API for (:func:`final_game_dates`, :func:`covered_game_ids`).
+    """
+    finals = sorted(set(final_ids))
+    missing = [g for g in finals if g not in covered_ids]
+    covered = len(finals) - len(missing)
+    pct = (float(Decimal(repr(covered * 100.0 / len(finals))).quantize(Decimal("0.01"), ROUND_HALF_UP))
+           if finals else None)
+    return {"season": season, "dataset": dataset, "final_games": len(finals), "covered_games": covered,
+            "coverage_pct": pct, "missing_games": len(missing), "missing_game_ids": missing}
 
 
 def final_game_dates(spark: "SparkSession", cfg: Config, seasons: list[int]) -> dict[int, tuple[int, str | None]]:
@@ -96,51 +87,43 @@ def with_status(df: "DataFrame", thresholds: dict[str, float]) -> "DataFrame":
 
 def audit(spark: "SparkSession", cfg: Config, seasons: list[int], thresholds: dict[str, float] | None = None
           ) -> "DataFrame":
-    """The completeness rows for ``seasons`` (not yet written anywhere)."""
-    from functools import reduce
+    """The completeness rows for ``seasons`` (not yet written anywhere).
 
-    from pyspark.sql import functions as F
-
+    Every count is taken on the driver (row counts from metadata where exact, final and covered game ids as
+    sets), so the result is one small local frame: before, a union of ~40 scans was planned and run again by
+    each action on it.
+    """
     thresholds = {d.dataset: d.threshold_pct for d in GAME_DATASETS} | dict(thresholds or {})
-    season_frame = spark.createDataFrame([(s,) for s in seasons], "season INT")
-    parts: list["DataFrame"] = []
-    games_ident = cfg.table("silver.games")
-    finals = None
-    if table_exists(spark, games_ident):
-        finals = final_games(spark.table(games_ident).where(F.col("season").isin(seasons))).cache()
-    for d in GAME_DATASETS:
-        ident = cfg.table(d.table)
-        if finals is None:
-            continue
-        if table_exists(spark, ident):
-            facts = spark.table(ident).where(F.col("season").isin(seasons)).select("game_id")
-        else:
-            facts = spark.createDataFrame([], "game_id BIGINT")
-        cov = game_coverage(finals, facts, d.dataset, d.min_rows_per_game)
-        parts.append(season_frame.join(cov, "season", "left").withColumn("dataset", F.lit(d.dataset))
-                     .withColumn("source_table", F.lit(d.table)))
     counts = _row_counts(spark, cfg, seasons)
-    coverage = reduce(lambda a, b: a.unionByName(b), parts) if parts else None
-    rows = counts if coverage is None else counts.unionByName(
-        coverage.select("season", "dataset", "source_table", "final_games", "covered_games", "coverage_pct",
-                        "missing_games", "missing_game_ids"), allowMissingColumns=True)
-    if coverage is not None:
-        table_rows = counts.select("season", F.col("dataset").alias("source_table"), F.col("rows").alias("_rows"))
-        rows = rows.join(table_rows, ["season", "source_table"], "left").withColumn(
-            "rows", F.coalesce(F.col("rows"), F.col("_rows"), F.lit(0))).drop("_rows")
-    return with_status(rows, thresholds)
+    rows: list[dict[str, Any]] = [
+        {"season": s, "dataset": t, "source_table": t, "rows": n} for (s, t), n in counts.items()]
+    if table_exists(spark, cfg.table("silver.games")):
+        finals: dict[int, list[int]] = {s: [] for s in seasons}
+        for game_id, (season, _) in final_game_dates(spark, cfg, seasons).items():
+            finals.setdefault(season, []).append(game_id)
+        for d in GAME_DATASETS:
+            covered = covered_game_ids(spark, cfg, d, seasons)
+            for s in seasons:
+                base = {"season": s, "dataset": d.dataset, "source_table": d.table, "rows": counts.get((s, d.table), 0)}
+                if finals[s]:
+                    base.update(coverage_row(s, finals[s], covered, d.dataset))
+                rows.append(base)
+    schema = ("season INT, dataset STRING, source_table STRING, rows BIGINT, final_games BIGINT, "
+              "covered_games BIGINT, coverage_pct DOUBLE, missing_games BIGINT, missing_game_ids ARRAY<BIGINT>")
+    names = [c.split()[0] for c in schema.split(", ")]
+    frame = spark.createDataFrame([tuple(r.get(n) for n in names) for r in rows], schema)
+    return with_status(frame, thresholds)
 
 
-def _row_counts(spark: "SparkSession", cfg: Config, seasons: list[int]) -> "DataFrame":
-    """Rows per season of every seasonal silver table (0 where the table or season is absent).
+def _row_counts(spark: "SparkSession", cfg: Config, seasons: list[int]) -> dict[tuple[int, str], int]:
+    """(season, table) → rows of every seasonal silver table (0 where the table or season is absent).
 
-    Counted from Iceberg metadata where it is exact (:func:`season_row_counts`: no delete files), else by
-    Spark; either way on the driver, so the audit's frame is one small local table rather than a union of
-    some thirty scans planned and run again by every action on it.
+    From Iceberg metadata where it is exact (:func:`season_row_counts`: no delete files), else one Spark
+    count per table.
     """
     from pyspark.sql import functions as F
 
-    rows = []
+    out: dict[tuple[int, str], int] = {}
     for spec in all_tables():
         if spec.layer != "silver" or "season" not in spec.data_columns:
             continue
@@ -151,8 +134,8 @@ def _row_counts(spark: "SparkSession", cfg: Config, seasons: list[int]) -> "Data
             counts = found if found is not None else {
                 int(r["season"]): int(r["count"]) for r in
                 spark.table(ident).where(F.col("season").isin(seasons)).groupBy("season").count().collect()}
-        rows += [(s, spec.name, spec.name, counts.get(s, 0)) for s in seasons]
-    return spark.createDataFrame(rows, "season INT, dataset STRING, source_table STRING, rows BIGINT")
+        out.update({(s, spec.name): counts.get(s, 0) for s in seasons})
+    return out
 
 
 def write_audit(spark: "SparkSession", cfg: Config, rows: "DataFrame", run_id: str) -> MergeResult:
