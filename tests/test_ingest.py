@@ -396,13 +396,16 @@ def demo_backfill(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     1% truncated bodies (shared by the completeness and the kill -9 tests: faults do not change content)."""
     sim = _sim()
     tmp = tmp_path_factory.mktemp("demo_backfill")
-    plan = FaultPlan.parse("429=0.1,5xx=0.1,truncate=0.01,retry_after=0,seed=5")
+    from cbbd_etl.api.server import SimServerProcess
+
     cfg = fast_cfg(tmp, **SIM_TIMEOUT)
-    with sim_api_server(plan) as srv:
+    # The simulator in its own process (as for the demo): client and server each get a core.
+    with SimServerProcess(season=SEASON, size=SIZE, seed=SEED, api_key=KEY, realism=False,
+                          faults="429=0.1,5xx=0.1,truncate=0.01,retry_after=0,seed=5") as srv:
         t0 = time.monotonic()
         s = ingest_endpoints(cfg, [SEASON], None, base_url=srv.url, api_key=KEY, progress=False)
         elapsed = time.monotonic() - t0
-        faults = dict(srv.stats.faults)
+        faults = dict(srv.stats.snapshot()["faults"])
     print(f"\ndemo backfill with faults: {s.calls} calls for {s.requests} requests, {s.retries} retries, "
           f"{s.records} records, {s.bytes / 1e6:.0f} MB in {elapsed:.1f}s; faults served {faults}")
     return {"sim": sim, "cfg": cfg, "root": tmp / "bronze", "summary": s, "faults": faults}
