@@ -120,7 +120,7 @@ def changed_rows(source: "DataFrame", target: "DataFrame", keys: Iterable[str],
     response processed late, e.g. after a resumed backfill): latest ingest
     wins across runs, not only within one.
 
-    ``broadcast_target``: the caller knows the target is small (see :func:`total_records`), so the join is
+    ``broadcast_target``: the caller knows the target is small (its snapshot's ``total-records``), so the join is
     planned as a broadcast from the start. Left to adaptive execution, both sides would be shuffled first
     and the join re-planned only afterwards: for a first load of a season of plays that shuffle of every
     wide source row was the most expensive step of the job.
@@ -317,8 +317,7 @@ def season_row_counts(spark: "SparkSession", identifier: str, seasons: Iterable[
     an evolved spec, no season partition) returns None and the caller counts with Spark.
     """
     jvm = spark._jvm
-    table = jvm.org.apache.iceberg.spark.Spark3Util.loadIcebergTable(spark._jsparkSession, identifier)
-    table.refresh()
+    table = _live_table(spark, identifier)
     seasons = list(seasons)
     snap = table.currentSnapshot()
     if snap is None:
@@ -343,6 +342,13 @@ def season_row_counts(spark: "SparkSession", identifier: str, seasons: Iterable[
     return out
 
 
+def _live_table(spark: "SparkSession", identifier: str) -> Any:
+    """The Iceberg table object the catalog holds (Java), refreshed so a commit by another process counts."""
+    table = spark._jvm.org.apache.iceberg.spark.Spark3Util.loadIcebergTable(spark._jsparkSession, identifier)
+    table.refresh()
+    return table
+
+
 def live_snapshot(spark: "SparkSession", identifier: str) -> Any:
     """The table's current Iceberg snapshot (a Java object, or None for a table without one): metadata only.
 
@@ -350,9 +356,7 @@ def live_snapshot(spark: "SparkSession", identifier: str) -> Any:
     second on a loaded 2-core machine); this asks the Iceberg table object the
     catalog already holds, refreshed first so a commit by another process counts.
     """
-    table = spark._jvm.org.apache.iceberg.spark.Spark3Util.loadIcebergTable(spark._jsparkSession, identifier)
-    table.refresh()
-    return table.currentSnapshot()
+    return _live_table(spark, identifier).currentSnapshot()
 
 
 def current_snapshot(spark: "SparkSession", identifier: str) -> tuple[int | None, int | None]:
@@ -367,11 +371,6 @@ def current_snapshot(spark: "SparkSession", identifier: str) -> tuple[int | None
 # A target of up to this many rows is broadcast in merge_upsert's classifying join: its side of the join is
 # the key columns, the 64-character hash and a timestamp (~100 bytes a row, so ~50 MB at the bound).
 BROADCAST_TARGET_MAX_ROWS = 500_000
-
-
-def total_records(spark: "SparkSession", identifier: str) -> int | None:
-    """Rows in the table's current snapshot, from its metadata (no Spark job); None when unknown."""
-    return _snapshot_records(live_snapshot(spark, identifier))
 
 
 def append_rows(spark: "SparkSession", cfg: Config, spec: TableSpec, df: "DataFrame") -> int:

@@ -157,8 +157,8 @@ def _load_chunk(ctx: "JobContext", source: SilverSource, files: list[Any], seaso
     """Parse, validate, quarantine and MERGE one chunk of readable bronze files.
 
     Why chunks: a chunk is parsed once and cached (without each record's JSON text), so its counts, its
-    uniqueness check and its MERGE source all read memory. A season of plays (~400 MB of JSON in the demo,
-    ~2.6 GB in a full season) as one load would not fit the cache and was parsed three times instead. Files
+    uniqueness check and its MERGE source all read memory. A full season of plays (~2.6 GB of JSON) as one
+    load would not fit the cache and was parsed three times instead. Files
     arrive oldest first, so a key fetched again in a later chunk meets its earlier copy in the table, where
     the MERGE's latest-ingest-wins rule settles it exactly as the in-load dedupe would have (an identical
     copy counts as unchanged rather than duplicate; the reconciliation identity holds either way).
