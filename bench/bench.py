@@ -157,6 +157,12 @@ def run_daily(cfg: Any, spark: Any, server: Any, season: int, as_of: dt.date, mo
                                  "progress": False}, progress=sys.stderr)
 
 
+def _local_config() -> Any:
+    from cbbd_etl.config import load_config
+
+    return load_config(profile="local")
+
+
 def stage_seconds(run: Any) -> dict[str, float]:
     return {j.job: j.seconds for j in run.jobs}
 
@@ -361,7 +367,9 @@ def render_md(results: dict[str, Any]) -> str:
         if key in results:
             lines.append(f"| `{key}` | {results[key]} |")
     if results.get("stages"):
-        lines += ["", "## Full season, per stage (seconds)", "", "| job | seconds |", "|---|---|"]
+        lines += ["", "## Full season, per stage (seconds)", "",
+                  f"Up to {results.get('parallel_jobs', 1)} jobs ran at once (`spark.parallel_jobs`), so a stage's "
+                  "seconds include the cores it shared; the total is wall time.", "", "| job | seconds |", "|---|---|"]
         lines += [f"| {k} | {v} |" for k, v in results["stages"].items()]
     if results.get("glue_daily"):
         lines += ["", "## Glue bill estimate", "",
@@ -386,7 +394,8 @@ def main(argv: list[str] | None = None) -> int:
         p.error(f"unknown section(s) {sorted(unknown)}; known: {', '.join(SECTIONS)}")
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     results: dict[str, Any] = {"started_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-                               "machine": machine(), "args": vars(args)}
+                               "machine": machine(), "args": vars(args),
+                               "parallel_jobs": _local_config().spark.parallel_jobs}
     with tempfile.TemporaryDirectory(prefix="cbbd-bench-") as tmp:
         work = Path(tmp)
         box: dict[str, Any] = {}

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import re
+import threading
+import time
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -17,8 +19,8 @@ from cbbd_etl.registry import JOBS, JobSpec, register_job, unregister_job
 from cbbd_etl.runner import JobContext
 from cbbd_etl.workflow_runner import run_workflow
 from cbbd_etl.gap_fill import GAP_DATASETS
-from cbbd_etl.workflows import (Workflow, dependencies, execution_order, get_workflow, register_workflow,
-                                triggers, unregister_workflow)
+from cbbd_etl.workflows import (Workflow, all_workflows, concurrent_writers, dependencies, execution_order,
+                                get_workflow, register_workflow, triggers, unregister_workflow)
 
 from conftest import make_cfg
 
@@ -173,14 +175,15 @@ def diamond(extra_jobs: list[str]) -> Iterator[str]:
     unregister_workflow("utest")
 
 
-def test_failure_stops_downstream_only_and_resume_runs_the_rest(diamond: str, tmp_path: Path,
+@pytest.mark.parametrize("parallel", [1, 3])
+def test_failure_stops_downstream_only_and_resume_runs_the_rest(diamond: str, tmp_path: Path, parallel: int,
                                                                 capsys: pytest.CaptureFixture[str]) -> None:
     import sys
 
     cfg = make_cfg(tmp_path)
     BROKEN.update({"u_bad", "u_after_side"})
     first = run_workflow(cfg, diamond, date="2025-01-15", options={"window_days": 3, "api_key": "secret-k"},
-                         progress=sys.stderr)
+                         progress=sys.stderr, parallel=parallel)
     status = {j.job: j.status for j in first.jobs}
     assert status == {"u_root": "succeeded", "u_bad": "failed", "u_side": "succeeded",
                       "u_after_bad": "upstream_failed", "u_after_side": "failed", "u_join": "upstream_failed",
@@ -205,8 +208,13 @@ def test_failure_stops_downstream_only_and_resume_runs_the_rest(diamond: str, tm
 
     BROKEN.clear()
     CALLS.clear()
-    again = run_workflow(cfg, diamond, resume=first.run_id, options={"api_key": "secret-k"})
-    assert [name for name, _ in CALLS] == ["u_bad", "u_after_bad", "u_after_side", "u_join"]
+    again = run_workflow(cfg, diamond, resume=first.run_id, options={"api_key": "secret-k"}, parallel=parallel)
+    ran = [name for name, _ in CALLS]
+    if parallel == 1:    # one at a time: the execution order
+        assert ran == ["u_bad", "u_after_bad", "u_after_side", "u_join"]
+    else:                # u_bad and u_after_side are both ready at once: any order that keeps the edges
+        assert sorted(ran) == ["u_after_bad", "u_after_side", "u_bad", "u_join"]
+        assert ran.index("u_bad") < ran.index("u_after_bad") and ran[-1] == "u_join"
     assert {j.job: j.status for j in again.jobs} == {
         "u_root": "skipped", "u_bad": "succeeded", "u_side": "skipped", "u_after_bad": "succeeded",
         "u_after_side": "succeeded", "u_join": "succeeded", "u_alone": "skipped"}
@@ -214,9 +222,66 @@ def test_failure_stops_downstream_only_and_resume_runs_the_rest(diamond: str, tm
     assert dict(CALLS)["u_bad"] == {} and again.run_properties["as_of"] == "2025-01-15"
 
     CALLS.clear()
-    part = run_workflow(cfg, diamond, date="2025-01-16", only=["u_root", "u_side"])
+    part = run_workflow(cfg, diamond, date="2025-01-16", only=["u_root", "u_side"], parallel=parallel)
     assert [name for name, _ in CALLS] == ["u_root", "u_side"] and part.succeeded
     assert part.status_of("u_join") == "skipped"
+
+
+BARRIER: list[threading.Barrier] = []
+SPANS: dict[str, tuple[float, float]] = {}
+
+
+def _meet(ctx: JobContext) -> dict[str, Any]:
+    """Waits until every job of the fan-out is running: passes only if they really run at once."""
+    t0 = time.monotonic()
+    BARRIER[0].wait()
+    SPANS[ctx.job.name] = (t0, time.monotonic())
+    return {"inserted": 1, "reconciled": True}
+
+
+def _timed(ctx: JobContext) -> dict[str, Any]:
+    SPANS[ctx.job.name] = (time.monotonic(), time.monotonic())
+    return {"inserted": 1, "reconciled": True}
+
+
+def test_parallel_run_starts_a_fan_out_together_and_keeps_every_edge(extra_jobs: list[str], tmp_path: Path) -> None:
+    """p_root -> three p_fan jobs (each waits for the other two) -> p_join; p_tail after p_join."""
+    register_workflow(Workflow("ptest", "a fan-out", schedule=None))
+    try:
+        spec = dict(layer="meta", workflow="ptest")
+        _register(extra_jobs, name="p_root", inputs=(), outputs=("x:root",), entry=_timed, **spec)
+        for i in range(3):
+            _register(extra_jobs, name=f"p_fan{i}", inputs=("x:root",), outputs=(f"x:fan{i}",), entry=_meet, **spec)
+        _register(extra_jobs, name="p_join", inputs=("x:fan0", "x:fan1", "x:fan2"), outputs=("x:join",),
+                  entry=_timed, **spec)
+        _register(extra_jobs, name="p_tail", inputs=("x:join",), outputs=(), entry=_timed, **spec)
+        BARRIER[:] = [threading.Barrier(3, timeout=20)]
+        SPANS.clear()
+        run = run_workflow(make_cfg(tmp_path), "ptest", parallel=3)
+        assert run.succeeded, [(j.job, j.error) for j in run.jobs]
+        assert [j.job for j in run.jobs] == ["p_root", "p_fan0", "p_fan1", "p_fan2", "p_join", "p_tail"]
+        deps = dependencies(get_workflow("ptest"))
+        for job, preds in deps.items():
+            for pred in preds:
+                assert SPANS[pred][1] <= SPANS[job][0], f"{job} started before {pred} ended"
+
+        # One at a time, the fan-out cannot meet: each of its jobs fails at the barrier, and p_join waits.
+        BARRIER[:] = [threading.Barrier(3, timeout=0.5)]
+        one = run_workflow(make_cfg(tmp_path), "ptest", parallel=1)
+        status = {j.job: j.status for j in one.jobs}
+        assert status == {"p_root": "succeeded", "p_fan0": "failed", "p_fan1": "failed", "p_fan2": "failed",
+                          "p_join": "upstream_failed", "p_tail": "upstream_failed"}
+    finally:
+        unregister_workflow("ptest")
+
+
+def test_no_two_jobs_of_a_declared_workflow_write_one_table_at_once(extra_jobs: list[str]) -> None:
+    for wf in all_workflows():
+        assert concurrent_writers(wf) == [], wf.name
+    # A second job writing silver.games beside silver_games, both after bronze ingestion, is reported.
+    _register(extra_jobs, name="silver_games_twin", layer="silver", inputs=("bronze:games",),
+              outputs=("silver.games",))
+    assert ("silver_games", "silver_games_twin", "silver.games") in concurrent_writers(get_workflow("daily"))
 
 
 def test_workflow_cli_exit_codes_and_summary_table(diamond: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,

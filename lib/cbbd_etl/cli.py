@@ -144,9 +144,19 @@ def _cmd_workflow_run(args: argparse.Namespace, cfg: Config) -> int:
     options = {k: v for k, v in (("window_days", args.window_days), ("mode", args.mode),
                                  ("endpoints", args.endpoints), ("base_url", args.base_url)) if v is not None}
     run = run_workflow(cfg, args.name, date=args.date, season=args.season,
-                       options=options, resume=args.resume, progress=sys.stderr)
+                       options=options, resume=args.resume, progress=sys.stderr, parallel=args.parallel)
     print_summary(run)
     return 0 if run.succeeded else 1
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -182,6 +192,8 @@ def build_parser() -> argparse.ArgumentParser:
     wr.add_argument("--endpoints", help="bronze_ingest: comma list of endpoints (default all default ones)")
     wr.add_argument("--base-url", "--base_url", dest="base_url", help="API base URL (default: configuration)")
     wr.add_argument("--resume", metavar="RUN_ID", help="rerun only the jobs of RUN_ID that did not succeed")
+    wr.add_argument("--parallel", type=_positive_int, metavar="N",
+                    help="at most N ready jobs at once in the one session (default: spark.parallel_jobs)")
     wr.set_defaults(handler=_cmd_workflow_run)
 
     j = sub.add_parser("jobs", help="list the job registry")

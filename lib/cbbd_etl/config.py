@@ -56,6 +56,7 @@ class SparkConfig:
     master: str
     shuffle_partitions: int
     driver_memory: str
+    parallel_jobs: int                 # a local workflow run: how many ready jobs share the session at once
     iceberg_jar: str
     iceberg_maven: str
     log_level: str
@@ -63,6 +64,8 @@ class SparkConfig:
     def validate(self) -> None:
         if self.shuffle_partitions < 1:
             raise ConfigError("spark.shuffle_partitions: must be >= 1")
+        if self.parallel_jobs < 1:
+            raise ConfigError("spark.parallel_jobs: must be >= 1")
 
 
 @dataclass(frozen=True)

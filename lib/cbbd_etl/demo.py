@@ -69,14 +69,14 @@ def run_demo(cfg: Config, season: int = 2024, size: str = "demo", seed: int | No
     # A local demo asks the local server as fast as it answers; the real API's rate limit stays the default.
     cfg = cfg.replace(**{"api.requests_per_second": max(cfg.api.requests_per_second, 200.0),
                          "api.max_concurrency": max(cfg.api.max_concurrency, 8)})
-    # The server process starts (and simulates the season) while the JVM starts.
+    # The server process simulates the season while the workflow starts the JVM beside ingestion.
     with SimServerProcess(season=season, size=size, seed=seed, api_key=key) as server:
-        spark = build_spark(cfg, app_name="cbbd_etl:demo")
-        ensure_namespaces(spark, cfg)
-        run = run_workflow(cfg, "daily", spark=spark, date=as_of, season=season,
+        run = run_workflow(cfg, "daily", date=as_of, season=season,
                            options={"mode": "backfill", "base_url": server.url, "api_key": key},
                            progress=sys.stderr)
         calls = server.stats.snapshot()["total"]
+    spark = run.spark or build_spark(cfg, app_name="cbbd_etl:demo")
+    ensure_namespaces(spark, cfg)
     print()
     print_summary(run, sys.stdout)
     print(f"\n[demo] API calls this run: {calls}")

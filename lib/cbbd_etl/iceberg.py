@@ -14,6 +14,7 @@ Running a job twice therefore leaves every table byte-for-byte unchanged.
 """
 from __future__ import annotations
 
+import threading
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any, Iterable
 
@@ -48,7 +49,30 @@ def table_exists(spark: "SparkSession", identifier: str) -> bool:
 
 
 def ensure_table(spark: "SparkSession", cfg: Config, spec: TableSpec) -> str:
-    """Create the table if missing and add any declared column it lacks; returns its identifier."""
+    """Create the table if missing and add any declared column it lacks; returns its identifier.
+
+    Serialised within the process: jobs of a local workflow run share one session from several threads,
+    and two of them may create the same meta table (quarantine, bronze_processed) at once.
+    """
+    with _ENSURE_LOCK:
+        return _ensure_table(spark, cfg, spec)
+
+
+_ENSURE_LOCK = threading.RLock()
+_COMMIT_LOCKS: dict[str, threading.RLock] = {}
+
+
+def commit_lock(identifier: str) -> threading.RLock:
+    """One lock per table for the appends that jobs running side by side share (quarantine, bronze_processed).
+
+    Iceberg would retry a conflicting append by itself; taking turns in the process avoids the failed
+    attempt and its logged stack trace, and lets ``bronze_processed``'s key cache follow every commit.
+    """
+    with _ENSURE_LOCK:
+        return _COMMIT_LOCKS.setdefault(identifier, threading.RLock())
+
+
+def _ensure_table(spark: "SparkSession", cfg: Config, spec: TableSpec) -> str:
     ident = cfg.table(spec.name)
     spark.sql(f"CREATE NAMESPACE IF NOT EXISTS {cfg.namespace(spec.layer)}")
     if not table_exists(spark, ident):
@@ -242,7 +266,7 @@ def merge_upsert(
             delta.select(*[c for c, _ in spec.all_columns]).writeTo(ident).append()
             result.committed = True
         elif result.inserted + result.updated + result.deleted:
-            view = f"_merge_src_{spec.short_name}"
+            view = f"_merge_src_{spec.name.replace('.', '_')}"   # temp views are session-wide
             cols = [c for c, _ in spec.all_columns]
             on = " AND ".join(f"t.{k} = s.{k}" for k in spec.keys)
             if prune:
@@ -378,12 +402,13 @@ def append_rows(spark: "SparkSession", cfg: Config, spec: TableSpec, df: "DataFr
     ident = ensure_table(spark, cfg, spec)
     cols = [c for c, _ in spec.all_columns]
     src = df.select(*cols).dropDuplicates(list(spec.keys))
-    target = spark.table(ident).select(*spec.keys)
-    new = src.join(target, list(spec.keys), "left_anti").cache()
-    n = new.count()
-    if n:
-        new.writeTo(ident).append()
-    new.unpersist()
+    with commit_lock(ident):
+        target = spark.table(ident).select(*spec.keys)
+        new = src.join(target, list(spec.keys), "left_anti").cache()
+        n = new.count()
+        if n:
+            new.writeTo(ident).append()
+        new.unpersist()
     return n
 
 

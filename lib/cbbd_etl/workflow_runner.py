@@ -1,8 +1,11 @@
 """Run a workflow's DAG on a laptop: the same jobs, order and run properties as the Glue workflow.
 
-Jobs run one at a time in dependency order (:func:`cbbd_etl.workflows.execution_order`)
-inside ONE SparkSession, started lazily when the first job that needs Spark
-comes (bronze ingestion needs none). As a Glue conditional trigger would, a
+Jobs run in dependency order inside ONE SparkSession, each as soon as the
+jobs it waits for are done and up to ``spark.parallel_jobs`` at once (threads;
+a Glue trigger likewise starts all the jobs it fans out to). The session starts
+in the background when the run starts, beside bronze ingestion (which needs
+none); ``parallel=1`` runs the jobs one at a time in
+:func:`cbbd_etl.workflows.execution_order`. As a Glue conditional trigger would, a
 failed job (an exception, or a report with ``reconciled: false``) stops the
 jobs downstream of it (``upstream_failed``) while independent branches still
 run. The run summary (per job: status, rows read, inserted, updated,
@@ -20,11 +23,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
 import time
 import traceback
 import uuid
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any, Iterable, Mapping, TextIO
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, TextIO
 
 from .config import Config
 from .errors import UserError
@@ -72,6 +77,11 @@ class WorkflowRun:
     resumed_from: str | None = None
     summary_path: str | None = None
     reports: dict[str, dict[str, Any]] = field(default_factory=dict)   # job -> its full report (not in JSON)
+
+    def __post_init__(self) -> None:
+        # The run's SparkSession (None if no job needed one): an attribute, not a field, so that asdict()
+        # and the JSON summary leave it out.
+        self.spark: "SparkSession | None" = None
 
     @property
     def succeeded(self) -> bool:
@@ -134,11 +144,13 @@ def _counts(report: Mapping[str, Any]) -> dict[str, int | None]:
 def run_workflow(cfg: Config, name: str, spark: "SparkSession | None" = None, date: str | dt.date | None = None,
                  season: str | int | None = None,
                  options: Mapping[str, Any] | None = None, resume: str | None = None,
-                 progress: TextIO | None = None, only: Iterable[str] | None = None) -> WorkflowRun:
+                 progress: TextIO | None = None, only: Iterable[str] | None = None,
+                 parallel: int | None = None) -> WorkflowRun:
     """Run workflow ``name``'s DAG here; see the module doc. Raises UserError on bad input before any job.
 
     ``only`` (job names) runs a part of the DAG: the other jobs are ``skipped`` and block nothing (a test
-    that needs ingestion and three silver jobs, not the whole day).
+    that needs ingestion and three silver jobs, not the whole day). ``parallel``: at most this many jobs at
+    once (default ``spark.parallel_jobs``); 1 runs them one at a time in execution order.
     """
     opts = dict(options or {})
     previous: dict[str, Any] | None = None
@@ -159,6 +171,7 @@ def run_workflow(cfg: Config, name: str, spark: "SparkSession | None" = None, da
     if chosen - set(order):
         raise UserError(f"workflow {name} has no job {sorted(chosen - set(order))[0]!r}; it has {', '.join(order)}")
     # Every job's params are validated before the first job runs: a bad season or date is one line, exit 2.
+    parallel = max(1, int(parallel or cfg.spark.parallel_jobs))
     for job_name in order:
         job = get_job(job_name)
         resolve(job, {k: v for k, v in opts.items() if k in job.param_names}, props,
@@ -168,57 +181,153 @@ def run_workflow(cfg: Config, name: str, spark: "SparkSession | None" = None, da
     run = WorkflowRun(workflow=name, run_id=new_workflow_run_id(name), run_properties=props,
                       options={k: v for k, v in opts.items() if k not in _SECRET_OPTIONS},
                       started_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), resumed_from=resume)
-    event(log, "workflow started", workflow=name, run_id=run.run_id, run_properties=props, resumed_from=resume)
+    event(log, "workflow started", workflow=name, run_id=run.run_id, run_properties=props, resumed_from=resume,
+          parallel=parallel)
     started = time.time()
-    status: dict[str, str] = {}
-    for i, job_name in enumerate(order, 1):
-        job = get_job(job_name)
-        tag = f"[{i}/{len(order)}] {job_name}"
-        if job_name not in chosen:
-            status[job_name] = "skipped"
-            run.jobs.append(JobResult(job_name, "skipped", note="not selected"))
-            continue
-        if job_name in done_before:
-            status[job_name] = "skipped"
-            run.jobs.append(JobResult(job_name, "skipped", note=f"succeeded in {resume}"))
-            _say(progress, f"{tag} skipped (succeeded in {resume})")
-            continue
-        blocked = [p for p in deps[job_name] if status.get(p) in ("failed", "upstream_failed")]
-        if blocked:
-            status[job_name] = "upstream_failed"
-            run.jobs.append(JobResult(job_name, "upstream_failed", note=f"after failed {', '.join(blocked)}"))
-            _say(progress, f"{tag} upstream_failed (waits for {', '.join(blocked)})")
-            continue
-        _say(progress, f"{tag} started")
-        t0 = time.time()
-        result = JobResult(job_name, "failed", run_id=f"{run.run_id}.{job_name}")
-        try:
-            if job.needs_spark and spark is None:
-                spark = _start_spark(cfg)
-            ctx = make_context(job_name, cfg, spark=spark if job.needs_spark else None, options=opts,
-                               run_properties=props, run_id=result.run_id)
-            report = run_job(ctx)
-            run.reports[job_name] = report
-            result.__dict__.update(_counts(report))
-            if report.get("reconciled", True) is False:
-                result.error = "reconciled: false"
-            else:
-                result.status = "succeeded"
-        except KeyboardInterrupt:
-            raise
-        except Exception as exc:  # a failed job fails its branch, as a Glue job run would
-            result.error = f"{type(exc).__name__}: {exc}"
-            event(log, "workflow job failed", workflow=name, job=job_name, error=result.error,
-                  traceback=traceback.format_exc(limit=5))
-        result.seconds = round(time.time() - t0, 2)
-        status[job_name] = result.status
-        run.jobs.append(result)
-        _say(progress, f"{tag} {result.status} in {result.seconds:.1f}s"
-                       + (f" ({result.error})" if result.error else ""))
+    session = _Session(cfg, spark)
+    if spark is None and any(get_job(n).needs_spark for n in order if n in chosen and n not in done_before):
+        session.start_in_background()
+    try:
+        results = _schedule(order, deps, parallel, progress,
+                            lambda n, r: _run_one(cfg, session, n, run, opts, props, r),
+                            chosen=chosen, done_before=done_before, resume=resume, run_id=run.run_id)
+    except BaseException:   # Ctrl-C: the running jobs' threads cannot be killed, their Spark jobs can
+        if session.started is not None:
+            session.started.sparkContext.cancelAllJobs()
+        raise
+    run.jobs = [results[n] for n in order]
+    run.spark = session.started
     run.seconds = round(time.time() - started, 2)
     run.summary_path = _write_summary(cfg, run)
     event(log, "workflow finished", workflow=name, run_id=run.run_id, succeeded=run.succeeded, seconds=run.seconds)
     return run
+
+
+class _Session:
+    """The run's one SparkSession, started by the first job that needs it (whichever thread that is)."""
+
+    def __init__(self, cfg: Config, spark: "SparkSession | None") -> None:
+        self._cfg, self._spark, self._lock = cfg, spark, threading.Lock()
+
+    def start_in_background(self) -> None:
+        """Start the JVM now, beside the jobs that need none (ingestion): ~10 s off the run's critical path.
+        A failed start is retried, and reported, by the first job that asks for the session."""
+        def start() -> None:
+            try:
+                self.get()
+            except Exception as exc:   # the job that needs the session fails with the same cause
+                event(log, "spark start failed", error=f"{type(exc).__name__}: {exc}")
+
+        threading.Thread(target=start, name="cbbd-spark-start", daemon=True).start()
+
+    def get(self) -> "SparkSession":
+        with self._lock:
+            if self._spark is None:
+                self._spark = _start_spark(self._cfg)
+            return self._spark
+
+    @property
+    def started(self) -> "SparkSession | None":
+        return self._spark
+
+
+def _schedule(order: list[str], deps: Mapping[str, tuple[str, ...]], parallel: int, progress: TextIO | None,
+              execute: Callable[[str, JobResult], None], *, chosen: set[str], done_before: set[str],
+              resume: str | None, run_id: str) -> dict[str, JobResult]:
+    """Run ``order``'s jobs, each once its predecessors are done, up to ``parallel`` at a time.
+
+    Why threads in one session: a Glue trigger starts every job it fans out to at once; locally the same
+    fan-out shares one JVM, and most of a small job's time is driver latency (planning, commits, tiny
+    Spark jobs) that another job's tasks can fill. The DAG already keeps apart the jobs that write the
+    same table (:func:`cbbd_etl.workflows.concurrent_writers` is empty for every declared workflow).
+    A job's status is final when its future ends; a job whose predecessor failed is ``upstream_failed``
+    without running, as a Glue conditional trigger would never fire.
+    """
+    index = {n: i for i, n in enumerate(order, 1)}
+    results: dict[str, JobResult] = {}
+    # Among ready jobs the heaviest start first (declared Glue workers, then timeout): the long pole
+    # (silver_plays) should not wait behind small jobs for a slot.
+    rank = {n: (-get_job(n).glue.number_of_workers, -get_job(n).glue.timeout_minutes, index[n]) for n in order}
+    pending = sorted(order, key=rank.__getitem__) if parallel > 1 else list(order)
+    running: dict[Future[None], str] = {}
+    in_flight: dict[str, JobResult] = {}
+
+    def tag(n: str) -> str:
+        return f"[{index[n]}/{len(order)}] {n}"
+
+    def settle(n: str, result: JobResult, line: str | None) -> None:
+        results[n] = result
+        if n in pending:
+            pending.remove(n)
+        if line:
+            _say(progress, f"{tag(n)} {line}")
+
+    pool = ThreadPoolExecutor(max_workers=parallel, thread_name_prefix="cbbd-wf")
+    try:
+        while pending or running:
+            changed = False
+            for n in list(pending):
+                if n not in chosen:
+                    settle(n, JobResult(n, "skipped", note="not selected"), None)
+                elif n in done_before:
+                    settle(n, JobResult(n, "skipped", note=f"succeeded in {resume}"), f"skipped (succeeded in {resume})")
+                elif any(p not in results for p in deps[n]):
+                    continue
+                elif blocked := [p for p in deps[n] if results[p].status in ("failed", "upstream_failed")]:
+                    settle(n, JobResult(n, "upstream_failed", note=f"after failed {', '.join(blocked)}"),
+                           f"upstream_failed (waits for {', '.join(blocked)})")
+                elif len(running) < parallel:
+                    _say(progress, f"{tag(n)} started")
+                    in_flight[n] = JobResult(n, "failed", run_id=f"{run_id}.{n}")
+                    pending.remove(n)
+                    running[pool.submit(execute, n, in_flight[n])] = n
+                else:
+                    continue
+                changed = True
+            if changed:
+                continue
+            if not running:   # pragma: no cover - a DAG from dependencies() always has a ready job
+                raise RuntimeError(f"workflow scheduler stuck with {pending}")
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in finished:
+                n = running.pop(future)
+                future.result()          # _run_one catches job errors; anything here is the runner's own bug
+                result = in_flight.pop(n)
+                settle(n, result, f"{result.status} in {result.seconds:.1f}s"
+                                  + (f" ({result.error})" if result.error else ""))
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+    return results
+
+
+def _run_one(cfg: Config, session: _Session, job_name: str, run: WorkflowRun, opts: Mapping[str, Any],
+             props: Mapping[str, str], result: JobResult) -> None:
+    """Run one job into ``result`` (a failed job fails its branch, as a Glue job run would)."""
+    job = get_job(job_name)
+    t0 = time.time()
+    try:
+        spark = session.get() if job.needs_spark else None
+        if spark is not None:
+            # Spark jobs started from this thread carry the workflow job's name (event log, thread dumps) and
+            # go to a scheduler pool of their own, shared fairly with the other running jobs' pools.
+            spark.sparkContext.setJobGroup(job_name, result.run_id or job_name)
+            spark.sparkContext.setLocalProperty("spark.scheduler.pool", job_name)
+        ctx = make_context(job_name, cfg, spark=spark, options=dict(opts), run_properties=props,
+                           run_id=result.run_id)
+        report = run_job(ctx)
+        run.reports[job_name] = report
+        result.__dict__.update(_counts(report))
+        if report.get("reconciled", True) is False:
+            result.error = "reconciled: false"
+        else:
+            result.status = "succeeded"
+    except Exception as exc:
+        result.error = f"{type(exc).__name__}: {exc}"
+        event(log, "workflow job failed", workflow=run.workflow, job=job_name, error=result.error,
+              traceback=traceback.format_exc(limit=5))
+    result.seconds = round(time.time() - t0, 2)
 
 
 def _start_spark(cfg: Config) -> "SparkSession":

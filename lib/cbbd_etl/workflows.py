@@ -153,6 +153,29 @@ def execution_order(workflow: Workflow, jobs: tuple[JobSpec, ...] | None = None)
     return _topological(list(deps), {k: set(v) for k, v in deps.items()})
 
 
+def concurrent_writers(workflow: Workflow, jobs: tuple[JobSpec, ...] | None = None) -> list[tuple[str, str, str]]:
+    """(job, job, table) for two jobs that may run at once and write the same silver or gold table.
+
+    Both Glue (a trigger starts all its actions together) and the local runner (threads in one session) run
+    such jobs concurrently, and two MERGEs into one Iceberg table conflict: one of them fails its commit.
+    Every declared workflow must return an empty list (a test checks it).
+    """
+    deps = dependencies(workflow, jobs)
+    ancestors: dict[str, set[str]] = {}
+    for name in _topological(list(deps), {k: set(v) for k, v in deps.items()}):
+        ancestors[name] = set(deps[name]).union(*[ancestors[p] for p in deps[name]])
+    specs = {j.name: j for j in members(workflow, jobs)}
+    names = list(deps)
+    out = []
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            if a in ancestors[b] or b in ancestors[a]:
+                continue
+            for table in sorted(set(specs[a].table_outputs) & set(specs[b].table_outputs)):
+                out.append((a, b, table))
+    return out
+
+
 @dataclass(frozen=True)
 class Trigger:
     """One Glue trigger: ``conditions`` are the jobs whose SUCCEEDED state starts ``actions`` (AND)."""

@@ -20,7 +20,7 @@ import threading
 from typing import TYPE_CHECKING
 
 from ..config import Config
-from ..iceberg import current_snapshot, ensure_table
+from ..iceberg import commit_lock, current_snapshot, ensure_table
 from ..tables import META_BRONZE_PROCESSED
 from .bronze_reader import BronzeFile
 
@@ -63,8 +63,6 @@ def mark_processed(spark: "SparkSession", cfg: Config, table: str, files: list[B
     Files already recorded (a ``reprocess`` replay) are skipped in Python against the cached keys, so a
     replay commits no snapshot and a new mark is one append job (no anti-join against the table).
     """
-    from pyspark.sql import functions as F
-
     if not files:
         return 0
     done = processed_keys(spark, cfg)
@@ -77,6 +75,14 @@ def mark_processed(spark: "SparkSession", cfg: Config, table: str, files: list[B
     if not fresh:
         return 0
     ident = ensure_table(spark, cfg, META_BRONZE_PROCESSED)
+    with commit_lock(ident):   # jobs of one workflow run mark side by side: one commit at a time, cache kept
+        return _append_marks(spark, cfg, ident, table, fresh, seen, outcomes, run_id)
+
+
+def _append_marks(spark: "SparkSession", cfg: Config, ident: str, table: str, fresh: list[BronzeFile],
+                  seen: set[ProcessedKey], outcomes: dict[str, str], run_id: str) -> int:
+    from pyspark.sql import functions as F
+
     before, _ = current_snapshot(spark, ident)
     rows = spark.createDataFrame(
         [(table, f.uri, f.sha256 or "", f.season, f.record_count, f.fetched_at, outcomes.get(f.uri, "loaded"), run_id)
