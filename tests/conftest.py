@@ -30,6 +30,8 @@ def make_cfg(tmp: Path, **overrides: object) -> Config:
         "bronze.root": str(tmp / "bronze"),
         "spark.shuffle_partitions": 2,
         "spark.driver_memory": "2g",
+        # The test session's JVM lives 20 minutes: default JIT thresholds serve it better than a short run's.
+        "spark.jvm_options": "",
     }
     base.update(overrides)
     return cfg.replace(**base)

@@ -57,6 +57,7 @@ class SparkConfig:
     shuffle_partitions: int
     driver_memory: str
     parallel_jobs: int                 # a local workflow run: how many ready jobs share the session at once
+    jvm_options: str                   # extra JVM flags of a local session (JIT and GC tuning)
     iceberg_jar: str
     iceberg_maven: str
     log_level: str

@@ -56,13 +56,6 @@ def find_iceberg_jar(explicit: str = "") -> str | None:
     return None
 
 
-# A local run is short and CPU-bound on few cores. Measured on the demo (2 cores): the JIT's C2 compiler
-# threads used 152 s of the JVM's 465 s of CPU, compiling code that runs a few times; raising the compile
-# thresholds 4x leaves 100 s with the task threads' time unchanged. The throughput collector spends half
-# of G1's CPU (13 s against 25 s) and a batch job does not mind its pauses.
-LOCAL_JVM_FLAGS = "-XX:CompileThresholdScaling=4 -XX:+UseParallelGC"
-
-
 def catalog_conf(cfg: Config) -> dict[str, str]:
     """Properties of the Iceberg catalog alone: these may be set on a running session."""
     cat = cfg.lake.catalog_name
@@ -113,7 +106,8 @@ def spark_conf(cfg: Config) -> dict[str, str]:
             "spark.driver.memory": cfg.spark.driver_memory,
             "spark.sql.warehouse.dir": str(Path(".lake/spark-warehouse").resolve()),
             "spark.driver.extraJavaOptions": "-Dderby.system.home=" + str(Path(".lake/derby").resolve())
-            + " -Dlog4j2.configurationFile=" + _local_log4j() + " " + LOCAL_JVM_FLAGS,
+            + " -Dlog4j2.configurationFile=" + _local_log4j()
+            + (" " + cfg.spark.jvm_options if cfg.spark.jvm_options else ""),
         })
     return conf
 
