@@ -159,4 +159,3 @@ def ddl_schema(ddl: str) -> "StructType":
     if not isinstance(parsed, StructType):  # pragma: no cover - a single-column DDL still parses as a struct
         raise ValueError(f"not a column list: {ddl[:80]}")
     return parsed
-

@@ -204,7 +204,8 @@ def run_workflow(cfg: Config, name: str, spark: "SparkSession | None" = None, da
 
 
 class _Session:
-    """The run's one SparkSession, started by the first job that needs it (whichever thread that is)."""
+    """The run's one SparkSession: started in the background when the run starts, or by the first job that
+    asks for it (whichever thread that is), never twice."""
 
     def __init__(self, cfg: Config, spark: "SparkSession | None") -> None:
         self._cfg, self._spark, self._lock = cfg, spark, threading.Lock()
@@ -237,8 +238,8 @@ def _schedule(order: list[str], deps: Mapping[str, tuple[str, ...]], parallel: i
     """Run ``order``'s jobs, each once its predecessors are done, up to ``parallel`` at a time.
 
     Why threads in one session: a Glue trigger starts every job it fans out to at once; locally the same
-    fan-out shares one JVM, and most of a small job's time is driver latency (planning, commits, tiny
-    Spark jobs) that another job's tasks can fill. The DAG already keeps apart the jobs that write the
+    fan-out shares one JVM, and one job's driver-side waits (planning, commits, tiny Spark jobs) leave
+    cores another job's tasks can use. The DAG already keeps apart the jobs that write the
     same table (:func:`cbbd_etl.workflows.concurrent_writers` is empty for every declared workflow).
     A job's status is final when its future ends; a job whose predecessor failed is ``upstream_failed``
     without running, as a Glue conditional trigger would never fire.

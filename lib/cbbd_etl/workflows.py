@@ -123,16 +123,21 @@ def dependencies(workflow: Workflow, jobs: tuple[JobSpec, ...] | None = None) ->
         for later in refs(job, job.before, "before"):
             if job.name not in full[later]:
                 full[later].add(job.name)
-    order = _topological(names, full)
-    ancestors: dict[str, set[str]] = {}
-    for name in order:
-        ancestors[name] = set().union(*([full[name]] + [ancestors[p] for p in full[name]]))
+    ancestors = _ancestors(names, full)
     reduced = {}
     for name in names:
         direct = full[name]
         implied = set().union(*([set()] + [ancestors[p] for p in direct]))
         reduced[name] = tuple(n for n in names if n in direct and n not in implied)
     return reduced
+
+
+def _ancestors(names: list[str], preds: Mapping[str, set[str]]) -> dict[str, set[str]]:
+    """Job -> every job it waits for, directly or through others (raises on a cycle, as _topological)."""
+    out: dict[str, set[str]] = {}
+    for name in _topological(names, preds):
+        out[name] = set(preds[name]).union(*[out[p] for p in preds[name]])
+    return out
 
 
 def _topological(names: list[str], preds: Mapping[str, set[str]]) -> list[str]:
@@ -161,9 +166,7 @@ def concurrent_writers(workflow: Workflow, jobs: tuple[JobSpec, ...] | None = No
     Every declared workflow must return an empty list (a test checks it).
     """
     deps = dependencies(workflow, jobs)
-    ancestors: dict[str, set[str]] = {}
-    for name in _topological(list(deps), {k: set(v) for k, v in deps.items()}):
-        ancestors[name] = set(deps[name]).union(*[ancestors[p] for p in deps[name]])
+    ancestors = _ancestors(list(deps), {k: set(v) for k, v in deps.items()})
     specs = {j.name: j for j in members(workflow, jobs)}
     names = list(deps)
     out = []
