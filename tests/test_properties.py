@@ -324,3 +324,56 @@ def test_spark_reader_round_trips_every_record_or_flags_its_file(spark: Any, cas
     assert sum(len(v) for v in by_file.values()) == len(rows)
     assert set(by_file) <= {f.uri for f in files}
 
+
+
+# ---------------------------------------------------------------- small driver-side frames (spark.local_frame)
+LOCAL_DDL = ("s STRING, big BIGINT, small INT, x DOUBLE, flag BOOLEAN, at TIMESTAMP, day DATE")
+LOCAL_ROWS = st.lists(st.tuples(
+    st.one_of(st.none(), st.text(max_size=12), st.sampled_from(["it's", "back\\slash", "\\'", "%_\\%", "line\nbreak"])),
+    st.one_of(st.none(), st.integers(-2**63, 2**63 - 1)),
+    st.one_of(st.none(), st.integers(-2**31, 2**31 - 1)),
+    st.one_of(st.none(), st.floats(allow_nan=True, allow_infinity=True)),
+    st.one_of(st.none(), st.booleans()),
+    st.one_of(st.none(), st.datetimes(min_value=dt.datetime(1900, 1, 1), max_value=dt.datetime(2100, 1, 1))),
+    st.one_of(st.none(), st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2100, 1, 1))),
+), min_size=1, max_size=40)
+
+
+def _same_value(got: Any, want: Any) -> bool:
+    if isinstance(want, float) and want != want:
+        return got != got
+    if isinstance(want, dt.datetime):   # naive means UTC; PySpark hands timestamps back in the process's zone
+        want = want.replace(tzinfo=dt.timezone.utc).astimezone().replace(tzinfo=None)
+    return got == want and type(got) is type(want)
+
+
+@pytest.mark.spark
+@settings(deadline=None, max_examples=4, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(LOCAL_ROWS)
+def test_local_frame_holds_exactly_the_python_values_as_a_local_relation(spark: Any, rows: list[tuple]) -> None:
+    """Quotes, backslashes, line breaks, 64-bit extremes, NaN and infinities, old and new timestamps survive the
+    SQL VALUES route; the plan is a local relation (no Python RDD)."""
+    from cbbd_etl.spark import local_frame
+
+    df = local_frame(spark, rows, LOCAL_DDL)
+    assert "LocalRelation" in df._jdf.queryExecution().optimizedPlan().toString()
+    assert [f.simpleString() for f in df.schema.fields] == [
+        "s:string", "big:bigint", "small:int", "x:double", "flag:boolean", "at:timestamp", "day:date"]
+    got = [tuple(r) for r in df.collect()]
+    assert len(got) == len(rows)
+    for g, w in zip(got, rows):
+        assert all(_same_value(a, b) for a, b in zip(g, w) if b is not None), (g, w)
+        assert [a is None for a in g] == [b is None for b in w], (g, w)
+
+
+@pytest.mark.spark
+def test_local_frame_falls_back_to_create_dataframe_for_arrays_and_many_rows(spark: Any) -> None:
+    from cbbd_etl.spark import LOCAL_VALUES_MAX_ROWS, local_frame
+
+    arrays = local_frame(spark, [("a", ["x", "y"]), ("b", None)], "k STRING, v ARRAY<STRING>")
+    assert [tuple(r) for r in arrays.orderBy("k").collect()] == [("a", ["x", "y"]), ("b", None)]
+    many = local_frame(spark, [(i,) for i in range(LOCAL_VALUES_MAX_ROWS + 1)], "i BIGINT")
+    assert "LocalRelation" not in many._jdf.queryExecution().optimizedPlan().toString()
+    assert many.agg({"i": "sum"}).first()[0] == LOCAL_VALUES_MAX_ROWS * (LOCAL_VALUES_MAX_ROWS + 1) // 2
+    empty = local_frame(spark, [], "i BIGINT")
+    assert empty.count() == 0 and empty.columns == ["i"]

@@ -131,3 +131,38 @@ def test_team_box_score_flattens_team_and_opponent_sides(spark, lake) -> None:
         "team_fg_made INT, team_fg_att INT, team_points INT, team_points_by_period ARRAY<INT>, opp_fg_made INT, "
         "opp_points INT, opp_oreb INT, game_date DATE")
     assert_df_equality(out, expected, ignore_nullable=True)
+
+
+def test_a_multi_table_job_marks_its_files_in_one_commit(spark, lake) -> None:
+    """silver_reference loads nine tables; their processed marks are one append, not one per table, and a
+    replay reads nothing again."""
+    from cbbd_etl.iceberg import snapshot_ids
+    from cbbd_etl.runner import make_context, run_job
+
+    write_response(lake.bronze.root, "conferences", None, [{"id": 1, "sourceId": "1", "name": "One",
+                                                            "abbreviation": "ONE", "shortName": "One"}], name="c1")
+    write_response(lake.bronze.root, "plays_types", None, [{"id": 7, "name": "JumpShot"},
+                                                           {"id": 8, "name": "Layup"}], name="t1")
+    ident = lake.table("meta.bronze_processed")
+    report = run_job(make_context("silver_reference", lake, spark=spark, season=2024))
+    assert report["reconciled"] and report["inserted"] == 3
+    marks = {(r["target_table"], r["outcome"]) for r in spark.table(ident).collect()}
+    assert marks == {("silver.conferences", "loaded"), ("silver.play_types", "loaded")}
+    assert len(snapshot_ids(spark, ident)) == 1
+    again = run_job(make_context("silver_reference", lake, spark=spark, season=2024))
+    assert sum(t["bronze_files_already_loaded"] for t in again["tables"]) == 2 and again["inserted"] == 0
+    assert len(snapshot_ids(spark, ident)) == 1
+
+
+def test_batched_marks_are_written_when_a_later_table_fails(spark, lake) -> None:
+    from cbbd_etl.silver.bronze_reader import BronzeFile
+    from cbbd_etl.silver.processed import batched_marks, mark_processed, unprocessed
+
+    done = BronzeFile(uri="file:///bronze/a.json.gz", fetched_at="2024-03-01T12:00:00Z", run_id="r",
+                      record_count=2, sha256="ab", season=2024)
+    with pytest.raises(RuntimeError, match="second table"):
+        with batched_marks(spark, lake):
+            assert mark_processed(spark, lake, "silver.conferences", [done], {}, "run-1") == 1
+            assert unprocessed(spark, lake, "silver.conferences", [done]) == [done]   # not written yet
+            raise RuntimeError("second table failed")
+    assert unprocessed(spark, lake, "silver.conferences", [done]) == []

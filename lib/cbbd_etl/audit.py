@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 from .config import Config
 from .datasets import GAME_DATASETS, GameCoverage  # noqa: F401  (declared there; re-exported)
 from .iceberg import MergeResult, merge_upsert, season_row_counts, table_exists
+from .spark import map_concurrently
 from .tables import META_COMPLETENESS, all_tables
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -101,8 +102,9 @@ def audit(spark: "SparkSession", cfg: Config, seasons: list[int], thresholds: di
         finals: dict[int, list[int]] = {s: [] for s in seasons}
         for game_id, (season, _) in final_game_dates(spark, cfg, seasons).items():
             finals.setdefault(season, []).append(game_id)
-        for d in GAME_DATASETS:
-            covered = covered_game_ids(spark, cfg, d, seasons)
+        covered_by = map_concurrently(spark, lambda d: covered_game_ids(spark, cfg, d, seasons), GAME_DATASETS,
+                                      cfg.spark.parallel_jobs)
+        for d, covered in zip(GAME_DATASETS, covered_by):
             for s in seasons:
                 base = {"season": s, "dataset": d.dataset, "source_table": d.table, "rows": counts.get((s, d.table), 0)}
                 if finals[s]:

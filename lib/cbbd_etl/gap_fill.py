@@ -120,15 +120,16 @@ def missing_units(spark: "SparkSession", cfg: "Config", seasons: list[int], data
     from .audit import covered_game_ids, final_game_dates
     from .datasets import GAME_DATASETS
     from .iceberg import ensure_table
+    from .spark import map_concurrently
 
     wanted = set(datasets or GAP_DATASETS)
     finals = final_game_dates(spark, cfg, seasons)
     units: list[Unit] = []
     if finals:
-        for coverage in GAME_DATASETS:
-            if coverage.dataset not in wanted:
-                continue
-            covered = covered_game_ids(spark, cfg, coverage, seasons)
+        asked = [c for c in GAME_DATASETS if c.dataset in wanted]
+        covered_by = map_concurrently(spark, lambda c: covered_game_ids(spark, cfg, c, seasons), asked,
+                                      cfg.spark.parallel_jobs)
+        for coverage, covered in zip(asked, covered_by):
             units += [Unit(coverage.dataset, season, gid, day) for gid, (season, day) in finals.items()
                       if gid not in covered]
     fresh = units
@@ -154,7 +155,9 @@ def log_rows(spark: "SparkSession", asked: list[Unit], still_missing: set[tuple[
         data.append((u.dataset, u.game_id, u.season, previous.get((u.dataset, u.game_id), 0) + 1, now,
                      "empty" if empty else "filled",
                      (now.date() + dt.timedelta(days=recheck_days)) if empty else None, run_id))
-    df = spark.createDataFrame(data, "dataset STRING, game_id BIGINT, season INT, attempts INT, "
+    from .spark import local_frame
+
+    df = local_frame(spark, data, "dataset STRING, game_id BIGINT, season INT, attempts INT, "
                                      "last_asked_at TIMESTAMP, outcome STRING, recheck_after DATE, run_id STRING")
     return (df.withColumn("_ingested_at", F.lit(now)).withColumn("_source_file", F.lit("gap_fill"))
             .withColumn("_run_id", F.lit(run_id)))

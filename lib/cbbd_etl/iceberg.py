@@ -341,7 +341,7 @@ def season_row_counts(spark: "SparkSession", identifier: str, seasons: Iterable[
     an evolved spec, no season partition) returns None and the caller counts with Spark.
     """
     jvm = spark._jvm
-    table = _live_table(spark, identifier)
+    table = live_table(spark, identifier)
     seasons = list(seasons)
     snap = table.currentSnapshot()
     if snap is None:
@@ -366,7 +366,7 @@ def season_row_counts(spark: "SparkSession", identifier: str, seasons: Iterable[
     return out
 
 
-def _live_table(spark: "SparkSession", identifier: str) -> Any:
+def live_table(spark: "SparkSession", identifier: str) -> Any:
     """The Iceberg table object the catalog holds (Java), refreshed so a commit by another process counts."""
     table = spark._jvm.org.apache.iceberg.spark.Spark3Util.loadIcebergTable(spark._jsparkSession, identifier)
     table.refresh()
@@ -380,7 +380,7 @@ def live_snapshot(spark: "SparkSession", identifier: str) -> Any:
     second on a loaded 2-core machine); this asks the Iceberg table object the
     catalog already holds, refreshed first so a commit by another process counts.
     """
-    return _live_table(spark, identifier).currentSnapshot()
+    return live_table(spark, identifier).currentSnapshot()
 
 
 def current_snapshot(spark: "SparkSession", identifier: str) -> tuple[int | None, int | None]:
@@ -403,8 +403,11 @@ def append_rows(spark: "SparkSession", cfg: Config, spec: TableSpec, df: "DataFr
     cols = [c for c, _ in spec.all_columns]
     src = df.select(*cols).dropDuplicates(list(spec.keys))
     with commit_lock(ident):
-        target = spark.table(ident).select(*spec.keys)
-        new = src.join(target, list(spec.keys), "left_anti").cache()
+        if _snapshot_records(live_snapshot(spark, ident)) == 0:
+            new = src.cache()   # nothing stored yet (metadata says so): no key can be there already
+        else:
+            target = spark.table(ident).select(*spec.keys)
+            new = src.join(target, list(spec.keys), "left_anti").cache()
         n = new.count()
         if n:
             new.writeTo(ident).append()

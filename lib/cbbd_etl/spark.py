@@ -7,17 +7,19 @@ two-part names resolve the same everywhere.
 """
 from __future__ import annotations
 
+import datetime as dt
 import glob
+import math
 import os
 from importlib import util as importlib_util
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Callable, Sequence, TypeVar
 
 from .config import Config
 from .errors import UserError
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pyspark.sql import SparkSession
+    from pyspark.sql import DataFrame, SparkSession
     from pyspark.sql.types import StructType
 
 ICEBERG_JAR_ENV = "CBBD_ETL_ICEBERG_JAR"
@@ -159,3 +161,92 @@ def ddl_schema(ddl: str) -> "StructType":
     if not isinstance(parsed, StructType):  # pragma: no cover - a single-column DDL still parses as a struct
         raise ValueError(f"not a column list: {ddl[:80]}")
     return parsed
+
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def map_concurrently(spark: "SparkSession", fn: Callable[[T], R], items: Sequence[T], workers: int) -> list[R]:
+    """``[fn(x) for x in items]`` with up to ``workers`` calls at once, in order; for many small Spark queries.
+
+    Why: a small query's driver-side work (analysis, planning, code generation) is serial, so queries one at
+    a time leave a core idle (data quality's ~60 queries, the audit's coverage passes). Spark's local
+    properties (job group, scheduler pool) belong to a thread: the pool's threads take the caller's, so the
+    queries still count under the workflow job that asked for them.
+    """
+    if workers <= 1 or len(items) <= 1:
+        return [fn(x) for x in items]
+    from concurrent.futures import ThreadPoolExecutor
+
+    sc = spark.sparkContext
+    props = {k: sc.getLocalProperty(k) for k in ("spark.jobGroup.id", "spark.job.description",
+                                                  "spark.job.interruptOnCancel", "spark.scheduler.pool")}
+
+    def call(x: T) -> R:
+        for key, value in props.items():
+            sc.setLocalProperty(key, value)
+        return fn(x)
+
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="cbbd-q") as pool:
+        return list(pool.map(call, items))
+
+
+# Up to this many rows a small driver-side frame is a SQL VALUES list (see local_frame); above it SQL
+# parsing costs more than PySpark's route (measured: 100 rows 122 ms against 255 ms; 3,000 rows 856 against 351).
+LOCAL_VALUES_MAX_ROWS = 300
+
+
+def local_frame(spark: "SparkSession", rows: Sequence[Sequence[Any]], schema: "str | StructType") -> "DataFrame":
+    """``spark.createDataFrame(rows, schema)`` for the small frames jobs build on the driver (lineage of a
+    load's files, processed marks, quarantine rows), without PySpark's Python round trip.
+
+    Why: ``createDataFrame`` of a Python list is a Python RDD, so every use starts a Python worker and pickles
+    the rows through it (~250 ms for a few rows, ~35 of them in a demo's silver loads). A ``VALUES`` list is a
+    local relation the JVM plans and evaluates by itself (~40 ms), and a broadcast of it needs no Spark job.
+    Rows of plain scalars (None, bool, int, float, str, date, datetime) up to :data:`LOCAL_VALUES_MAX_ROWS`
+    take that route; anything else (arrays, maps, more rows, a NOT NULL field) goes through ``createDataFrame``.
+    Naive datetimes mean UTC on both routes (the session's time zone), as everywhere in this project.
+    """
+    struct = ddl_schema(schema) if isinstance(schema, str) else schema
+    fields = struct.fields
+    literals = None
+    if 0 < len(rows) <= LOCAL_VALUES_MAX_ROWS and all(f.nullable for f in fields):
+        try:
+            literals = [[_sql_literal(v) for v in row] for row in rows]
+        except TypeError:
+            literals = None
+    if literals is None or any(len(r) != len(fields) for r in literals):
+        return spark.createDataFrame([tuple(_utc_aware(v) for v in row) for row in rows], struct)
+    names = [f"c{i}" for i in range(len(fields))]
+    body = ", ".join("(" + ", ".join(r) + ")" for r in literals)
+    cols = ", ".join(f"CAST({n} AS {f.dataType.simpleString()}) AS `{f.name}`" for n, f in zip(names, fields))
+    return spark.sql(f"SELECT {cols} FROM VALUES {body} AS v({', '.join(names)})")
+
+
+def _sql_literal(value: Any) -> str:
+    """A Spark SQL literal for a plain scalar; TypeError for anything else."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return f"{value!r}D" if math.isfinite(value) else f"CAST('{value!r}' AS DOUBLE)"
+    if isinstance(value, str):
+        return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        return f"TIMESTAMP'{value.isoformat(sep=' ')}'"
+    if isinstance(value, dt.date):
+        return f"DATE'{value.isoformat()}'"
+    raise TypeError(type(value).__name__)
+
+
+def _utc_aware(value: Any) -> Any:
+    """PySpark reads a naive datetime in the Python process's local zone; this project's naive ones are UTC."""
+    if isinstance(value, dt.datetime) and value.tzinfo is None:
+        return value.replace(tzinfo=dt.timezone.utc)
+    return value

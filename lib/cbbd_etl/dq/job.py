@@ -77,7 +77,8 @@ def run_data_quality(spark: "SparkSession", cfg: Config, season: int | None, run
               reused_run_id=reused_run, reconciled=report["reconciled"])
         return report
     views = register_views(spark, cfg, rules, season, run_id)
-    results = evaluate_rules(spark, rules, views, as_of)
+    # As many queries at once as the local runner runs jobs at once (data quality runs last, alone).
+    results = evaluate_rules(spark, rules, views, as_of, workers=cfg.spark.parallel_jobs)
     if use_glue:
         results = _decide_with_glue(spark, rules, results, views)
     evaluated_at = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)

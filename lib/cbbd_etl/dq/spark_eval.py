@@ -19,6 +19,7 @@ import re
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 from ..log import event, get_logger
+from ..spark import map_concurrently
 from ..specs.dq_rules import AS_OF, Rule
 from ..tables import TableSpec, get_table
 from .report import RuleResult
@@ -150,8 +151,13 @@ def screen_expr(rule: Rule, as_of: dt.date) -> str | None:
 
 
 def evaluate_rules(spark: "SparkSession", rules: Sequence[Rule], views: Mapping[str, str], as_of: dt.date,
-                   sample_size: int = SAMPLE_SIZE) -> list[RuleResult]:
-    """Evaluate ``rules``; a rule whose tables are not all in ``views`` is ``skipped``. Order is kept."""
+                   sample_size: int = SAMPLE_SIZE, workers: int = 1) -> list[RuleResult]:
+    """Evaluate ``rules``; a rule whose tables are not all in ``views`` is ``skipped``. Order is kept.
+
+    ``workers``: how many of the queries (one screen per table, then one query per rule the screens did not
+    pass) run at once. Each is a small Spark job whose driver-side planning and compiling is serial, so one at
+    a time leaves a core idle; the results do not depend on the number.
+    """
     results: dict[str, RuleResult] = {}
     runnable = []
     for rule in rules:
@@ -160,32 +166,38 @@ def evaluate_rules(spark: "SparkSession", rules: Sequence[Rule], views: Mapping[
             results[rule.id] = RuleResult(rule, "skipped", message=f"table {', '.join(missing)} does not exist")
         else:
             runnable.append(rule)
-    screens = _screen(spark, [r for r in runnable if screen_expr(r, as_of) is not None], views, as_of)
-    for rule in runnable:
+    screens = _screen(spark, [r for r in runnable if screen_expr(r, as_of) is not None], views, as_of, workers)
+
+    def decide(rule: Rule) -> RuleResult:
         if screens.get(rule.id) == 0:
-            results[rule.id] = RuleResult(rule, "passed")
-            continue
+            return RuleResult(rule, "passed")
         sql = failing_rows_sql(rule, views, as_of)
         if rule.id in screens and row_predicate(rule, as_of) is not None:
             n = screens[rule.id]
         else:
             n = int(spark.sql(f"SELECT COUNT(*) AS n FROM ({sql}) f").collect()[0]["n"])
-        results[rule.id] = _result(spark, rule, sql, n, sample_size)
+        return _result(spark, rule, sql, n, sample_size)
+
+    for rule, result in zip(runnable, map_concurrently(spark, decide, runnable, workers)):
+        results[rule.id] = result
     event(log, "rules evaluated", rules=len(rules), failed=sum(r.status == "failed" for r in results.values()))
     return [results[r.id] for r in rules]
 
 
 def _screen(spark: "SparkSession", rules: Sequence[Rule], views: Mapping[str, str],
-            as_of: dt.date) -> dict[str, int]:
+            as_of: dt.date, workers: int = 1) -> dict[str, int]:
     """One aggregate pass per table: every screenable rule's failing measure."""
     out: dict[str, int] = {}
     by_table: dict[str, list[Rule]] = {}
     for r in rules:
         by_table.setdefault(r.table, []).append(r)
-    for table, table_rules in by_table.items():
-        exprs = ", ".join(f"{screen_expr(r, as_of)} AS r{i}" for i, r in enumerate(table_rules))
-        row = spark.sql(f"SELECT {exprs} FROM {views[table]}").collect()[0]
-        for i, r in enumerate(table_rules):
+
+    def screen(table: str) -> Any:
+        exprs = ", ".join(f"{screen_expr(r, as_of)} AS r{i}" for i, r in enumerate(by_table[table]))
+        return spark.sql(f"SELECT {exprs} FROM {views[table]}").collect()[0]
+
+    for table, row in zip(by_table, map_concurrently(spark, screen, list(by_table), workers)):
+        for i, r in enumerate(by_table[table]):
             out[r.id] = int(row[f"r{i}"] or 0)
     return out
 

@@ -171,7 +171,7 @@ def build_team_season(spark: "SparkSession", cfg: "Config", season: int, run_id:
     from pyspark.sql import functions as F
 
     from ..iceberg import ensure_table, merge_upsert
-    from ..spark import ddl_schema
+    from ..spark import ddl_schema, local_frame
     from ..tables import GOLD_TEAM_SEASON, SILVER_GAMES, SILVER_TEAM_GAME_STATS
     from .ratings import final_team_ratings, load_season, season_prior
     from .ratings_model import ModelParams
@@ -186,7 +186,7 @@ def build_team_season(spark: "SparkSession", cfg: "Config", season: int, run_id:
     cols = ["adj_off", "adj_def", "adj_tempo", "adj_em", "adj_margin", "rank_adj_margin", "sos"]
     schema = ddl_schema("season INT, team_id BIGINT, adj_off DOUBLE, adj_def DOUBLE, adj_tempo DOUBLE, "
                         "adj_em DOUBLE, adj_margin DOUBLE, rank_adj_margin INT, sos DOUBLE")
-    adj_df = spark.createDataFrame([(season, tid, *[v[c] for c in cols]) for tid, v in adjusted.items()], schema)
+    adj_df = local_frame(spark, [(season, tid, *[v[c] for c in cols]) for tid, v in adjusted.items()], schema)
     freshness = team_games.groupBy("season", "team_id").agg(F.max("_ingested_at").alias("_ingested_at"))
     rows = (with_adjusted(profile, adj_df).join(freshness, ["season", "team_id"], "left")
             .withColumn("_source_file", F.lit(f"{SILVER_TEAM_GAME_STATS.name},{SILVER_GAMES.name}"))

@@ -137,7 +137,10 @@ def read_json_records(
     # optimizer copy from_json into every column expression and parse each record once per field.
     df = records.select("_file", "_record_pos", "_file_malformed", "_raw_json", unknown.alias("_unknown_keys"),
                         F.inline(F.array(parsed)))
-    lineage = spark.createDataFrame(
+    from ..spark import local_frame
+
+    lineage = local_frame(
+        spark,
         [(f.uri.removeprefix("file://").removeprefix("file:"), f.uri, f.fetched_at, f.run_id, f.record_count, f.season, f.params)
          for f in files],
         "_file STRING, _source_file STRING, _fetched STRING, _src_run_id STRING, _file_records INT, _season INT, "

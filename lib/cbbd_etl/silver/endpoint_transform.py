@@ -122,8 +122,10 @@ def silver_source(t: EndpointTable) -> "SilverSource":
 def run_endpoint_tables(ctx: "JobContext", tables: tuple[str, ...]) -> dict[str, object]:
     """Run the generic pipeline for several tables of one job; reconciled only if every table is."""
     from .pipeline import run_silver
+    from .processed import batched_marks
 
-    reports = [run_silver(ctx, silver_source(get_endpoint_table(name))) for name in tables]
+    with batched_marks(ctx.spark, ctx.cfg):   # one append of meta.bronze_processed for the job, not one a table
+        reports = [run_silver(ctx, silver_source(get_endpoint_table(name))) for name in tables]
     return {"tables": reports, "reconciled": all(r["reconciled"] for r in reports),
             **{k: sum(int(r.get(k, 0)) for r in reports)
                for k in ("bronze_records", "inserted", "updated", "unchanged", "duplicates", "quarantined")}}

@@ -38,8 +38,10 @@ def with_quarantine_columns(df: "DataFrame", target_table: str, run_id: str) -> 
 
 
 def quarantine_frame(spark: "SparkSession", rows: list[dict[str, Any]], target_table: str, run_id: str) -> "DataFrame":
-    df = spark.createDataFrame(
-        [(r.get("natural_key"), r["reason"], r.get("raw_json"), r.get("source_file"), r.get("season")) for r in rows],
+    from ..spark import local_frame
+
+    df = local_frame(
+        spark, [(r.get("natural_key"), r["reason"], r.get("raw_json"), r.get("source_file"), r.get("season")) for r in rows],
         QUARANTINE_SCHEMA,
     )
     return with_quarantine_columns(df, target_table, run_id)
