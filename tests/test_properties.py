@@ -377,3 +377,25 @@ def test_local_frame_falls_back_to_create_dataframe_for_arrays_and_many_rows(spa
     assert many.agg({"i": "sum"}).first()[0] == LOCAL_VALUES_MAX_ROWS * (LOCAL_VALUES_MAX_ROWS + 1) // 2
     empty = local_frame(spark, [], "i BIGINT")
     assert empty.count() == 0 and empty.columns == ["i"]
+
+
+@pytest.mark.spark
+def test_map_concurrently_keeps_order_and_the_callers_job_group(spark: Any) -> None:
+    """Queries run side by side still count under the job that asked (its Spark job group and scheduler pool)."""
+    import threading
+
+    from cbbd_etl.spark import map_concurrently
+
+    sc = spark.sparkContext
+    sc.setJobGroup("dq-test-group", "dq")
+    sc.setLocalProperty("spark.scheduler.pool", "dq-test-pool")
+    try:
+        out = map_concurrently(spark, lambda i: (i, spark.range(i + 1).count(), threading.current_thread().name,
+                                                 sc.getLocalProperty("spark.jobGroup.id"),
+                                                 sc.getLocalProperty("spark.scheduler.pool")), list(range(6)), 3)
+    finally:
+        sc.setLocalProperty("spark.scheduler.pool", None)
+        sc.setLocalProperty("spark.jobGroup.id", None)
+    assert [(i, n) for i, n, *_ in out] == [(i, i + 1) for i in range(6)]
+    assert {(g, p) for *_, g, p in out} == {("dq-test-group", "dq-test-pool")}
+    assert all(name.startswith("cbbd-q") for _, _, name, _, _ in out)
