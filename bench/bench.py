@@ -137,10 +137,14 @@ def guarded(section: str, fn: Callable[[], dict[str, Any]]) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------ the lake under test
-def bench_cfg(root: Path, shuffle: int | None = None) -> Any:
+def _local_config() -> Any:
     from cbbd_etl.config import load_config
 
-    cfg = load_config(profile="local")
+    return load_config(profile="local")
+
+
+def bench_cfg(root: Path, shuffle: int | None = None) -> Any:
+    cfg = _local_config()
     overrides: dict[str, Any] = {"lake.warehouse": str(root / "warehouse"), "bronze.root": str(root / "bronze"),
                                  "api.requests_per_second": 200.0, "api.max_concurrency": 8,
                                  "api.monthly_call_budget": 100_000}
@@ -155,12 +159,6 @@ def run_daily(cfg: Any, spark: Any, server: Any, season: int, as_of: dt.date, mo
     return run_workflow(cfg, "daily", spark=spark, date=as_of, season=season,
                         options={"mode": mode, "base_url": server.url, "api_key": server.api_key,
                                  "progress": False}, progress=sys.stderr)
-
-
-def _local_config() -> Any:
-    from cbbd_etl.config import load_config
-
-    return load_config(profile="local")
 
 
 def stage_seconds(run: Any) -> dict[str, float]:

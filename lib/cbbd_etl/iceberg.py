@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 
 from .config import Config
 from .log import event, get_logger
+from .spark import sql_literal
 from .tables import LINEAGE_COLUMNS, TableSpec
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -271,7 +272,7 @@ def merge_upsert(
             on = " AND ".join(f"t.{k} = s.{k}" for k in spec.keys)
             if prune:
                 for col, values in prune.items():
-                    lits = ", ".join(_sql_literal(v) for v in values)
+                    lits = ", ".join(sql_literal(v) for v in values)
                     on += f" AND t.{col} IN ({lits})"
             if result.deleted:
                 markers = conform(gone, spec).withColumn("_row_hash", F.lit(None).cast("string"))
@@ -413,12 +414,6 @@ def append_rows(spark: "SparkSession", cfg: Config, spec: TableSpec, df: "DataFr
             new.writeTo(ident).append()
         new.unpersist()
     return n
-
-
-def _sql_literal(value: Any) -> str:
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return str(value)
-    return "'" + str(value).replace("'", "''") + "'"
 
 
 def snapshot_ids(spark: "SparkSession", identifier: str) -> list[int]:

@@ -213,7 +213,7 @@ def local_frame(spark: "SparkSession", rows: Sequence[Sequence[Any]], schema: "s
     literals = None
     if 0 < len(rows) <= LOCAL_VALUES_MAX_ROWS and all(f.nullable for f in fields):
         try:
-            literals = [[_sql_literal(v) for v in row] for row in rows]
+            literals = [[sql_literal(v) for v in row] for row in rows]
         except TypeError:
             literals = None
     if literals is None or any(len(r) != len(fields) for r in literals):
@@ -224,8 +224,8 @@ def local_frame(spark: "SparkSession", rows: Sequence[Sequence[Any]], schema: "s
     return spark.sql(f"SELECT {cols} FROM VALUES {body} AS v({', '.join(names)})")
 
 
-def _sql_literal(value: Any) -> str:
-    """A Spark SQL literal for a plain scalar; TypeError for anything else."""
+def sql_literal(value: Any) -> str:
+    """A Spark SQL literal for a plain scalar (None, bool, int, float, str, date, datetime); TypeError otherwise."""
     if value is None:
         return "NULL"
     if isinstance(value, bool):
