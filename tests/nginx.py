@@ -195,9 +195,20 @@ class Nginx:
         path = self.prefix / "logs" / "error.log"
         return path.read_text(errors="replace") if path.exists() else ""
 
-    def access_log(self) -> list[str]:
+    def access_log(self, requests: int = 0, timeout: float = 5.0) -> list[str]:
+        """The access log's lines, once it holds at least ``requests`` request lines.
+
+        nginx writes a request's log line after the response has gone out, so a
+        client that has just read its last response can be ahead of the log: the
+        wait closes that race (seen in CI: the probe's line was missing).
+        """
         path = self.prefix / "logs" / "access.log"
-        return path.read_text().splitlines() if path.exists() else []
+        deadline = time.monotonic() + timeout
+        while True:
+            lines = path.read_text().splitlines() if path.exists() else []
+            if sum(line.startswith("GET ") for line in lines) >= requests or time.monotonic() >= deadline:
+                return lines
+            time.sleep(0.02)
 
     def start(self, http_body: str) -> "Nginx":
         self.conf_path.write_text(main_config(self.prefix, self.port, http_body))
