@@ -144,10 +144,11 @@ def _local_config() -> Any:
 
 
 def bench_cfg(root: Path, shuffle: int | None = None) -> Any:
+    from cbbd_etl.api.server import local_server_api
+
     cfg = _local_config()
     overrides: dict[str, Any] = {"lake.warehouse": str(root / "warehouse"), "bronze.root": str(root / "bronze"),
-                                 "api.requests_per_second": 200.0, "api.max_concurrency": 8,
-                                 "api.monthly_call_budget": 100_000}
+                                 **local_server_api(cfg), "api.monthly_call_budget": 100_000}
     if shuffle:
         overrides["spark.shuffle_partitions"] = shuffle
     return cfg.replace(**overrides)

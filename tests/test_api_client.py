@@ -308,3 +308,17 @@ def test_key_from_ssm(tmp_path: Path, aws_env: None) -> None:
         assert resolve_api_key(cfg, env={}) == "ssm-key-5551234"
         # the environment wins over AWS lookups
         assert resolve_api_key(cfg, env={"CBBD_API_KEY": "env-key-123456"}) == "env-key-123456"
+
+
+def test_local_server_settings_only_loosen_the_real_api_defaults(tmp_path: Path) -> None:
+    """The demo and the bench ask a local simulator: faster and more patient than the real-API defaults,
+    never stricter than what the user configured."""
+    from cbbd_etl.api.server import local_server_api
+
+    cfg = make_cfg(tmp_path)
+    local = cfg.replace(**local_server_api(cfg))
+    assert local.api.requests_per_second >= 200 > cfg.api.requests_per_second
+    assert local.api.timeout_seconds >= 120 > cfg.api.timeout_seconds
+    patient = cfg.replace(**{"api.timeout_seconds": 300.0, "api.max_concurrency": 16})
+    assert local_server_api(patient)["api.timeout_seconds"] == 300.0
+    assert local_server_api(patient)["api.max_concurrency"] == 16

@@ -42,6 +42,38 @@ def test_plan_never_costs_more_calls_than_units() -> None:
     assert len(capped) == 2 and {u.game_id for u in left} == {1, 2, 3, 4, 7}
 
 
+def test_settled_lines_are_answered_by_a_covering_response_fetched_after_the_game(tmp_path: Path) -> None:
+    """Lines close at tip-off: a game absent from an uncapped /lines response over its date, fetched two or
+    more days after it, has no lines to ask for. Anything less is asked."""
+    from cbbd_etl.bronze.store import BronzeStore, manifest_prefix
+    from cbbd_etl.gap_fill import answered_by_bronze
+    from conftest import make_cfg
+
+    cfg = make_cfg(tmp_path)
+    store = BronzeStore.for_root(cfg.bronze.root)
+
+    def manifest(name: str, slug: str, lo: str, hi: str, fetched: str, **extra: object) -> None:
+        params = {"date": lo} if slug == "plays_date" else {"startDateRange": f"{lo}T00:00:00Z",
+                                                            "endDateRange": f"{hi}T23:59:59.999Z"}
+        store.put_json(f"{manifest_prefix(slug, 2024)}{name}.json",
+                       {"data_key": f"{slug}/season=2024/{name}.json.gz", "params": params,
+                        "fetched_at": f"{fetched}T12:00:00.000Z", "slug": slug, **extra})
+
+    manifest("jan", "lines", "2024-01-01", "2024-01-31", "2024-02-15")
+    manifest("feb", "lines", "2024-02-01", "2024-02-28", "2024-02-20", saturated=True)   # cut short by the cap
+    manifest("mar", "lines", "2024-03-01", "2024-03-31", "2024-03-11")
+    manifest("plays", "plays_date", "2024-01-10", "2024-01-10", "2024-02-15")
+    units = [Unit("lines", 2024, 1, "2024-01-10"),      # covered, fetched a month later: answered
+             Unit("lines", 2024, 2, "2024-02-05"),      # only a saturated response covers it
+             Unit("lines", 2024, 3, "2024-03-10"),      # fetched the next day: maybe before tip-off
+             Unit("lines", 2024, 4, "2024-03-09"),      # fetched two days later: answered
+             Unit("lines", 2024, 5, "2024-04-02"),      # no response covers it
+             Unit("lines", 2024, 6, ""),                # no date known
+             Unit("plays", 2024, 7, "2024-01-10")]      # plays can arrive late: always asked
+    assert sorted(u.game_id for u in answered_by_bronze(cfg, units)) == [1, 4]
+    assert answered_by_bronze(cfg, [u for u in units if u.dataset == "plays"]) == []
+
+
 def _audit(spark, cfg, label: str) -> dict[str, list[int]]:
     report = run_job(make_context("audit_completeness", cfg, spark=spark, season=SEASON,
                                   options={"report_name": f"completeness-{label}"}))
@@ -82,6 +114,9 @@ def test_withheld_games_are_found_filled_once_and_never_asked_again(spark, lake)
         assert first["missing_units"] == units, first
         assert 0 < first["calls"] <= units, first
         assert first["filled_units"] == units - lines_gaps and first["empty_units"] == lines_gaps, first
+        # The games without lines were absent from /lines responses fetched after they were played: no call.
+        assert lines_gaps and first["answered_by_bronze"] == lines_gaps, first
+        assert first["calls"] <= units - lines_gaps, first
         assert first["reconciled"], first
         after = _audit(spark, lake, "after")
         before_md = (Path(lake.bronze.root).parent / "reports" / "completeness-before.md").read_text()
@@ -99,8 +134,10 @@ def test_withheld_games_are_found_filled_once_and_never_asked_again(spark, lake)
         assert second["calls"] == 0, second
         assert second["remembered_empty"] == lines_gaps and second["missing_units"] == lines_gaps
         assert {t: snapshot_ids(spark, t) for t in tables} == snaps
-        # After the re-check period (7 days by default) the API is asked again about the games it lacked.
+        # After the re-check period (7 days by default) the games are due again; lines are settled at tip-off,
+        # and the season's /lines responses were fetched long after these games: bronze answers, no call.
         later = run_job(make_context("gap_fill", lake, spark=spark, season=SEASON,
                                      options={**options, "dry_run": True,
                                               "as_of": dt.date.today() + dt.timedelta(days=8)}))
-        assert later["remembered_empty"] == 0 and 0 < later["planned_calls"] <= lines_gaps
+        assert later["remembered_empty"] == 0 and later["answered_by_bronze"] == lines_gaps, later
+        assert later["planned_calls"] == 0, later

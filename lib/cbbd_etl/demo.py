@@ -51,7 +51,7 @@ def season_end(season: int, size: str, seed: int) -> dt.date:
 
 def run_demo(cfg: Config, season: int = 2024, size: str = "demo", seed: int | None = None, top: int = 25) -> int:
     """Run the daily workflow on a simulated season and print the lake; returns a process exit code."""
-    from .api.server import SimServerProcess
+    from .api.server import SimServerProcess, local_server_api
     from .lake_catalog import list_tables
     from .seasons import parse_season
     from .sim import simulate_season
@@ -66,9 +66,7 @@ def run_demo(cfg: Config, season: int = 2024, size: str = "demo", seed: int | No
     as_of = season_end(season, size, seed)
     print(f"[demo] simulated season {season} (size={size}, seed={seed}) on a local CBBD-compatible API; "
           f"daily workflow as of {as_of}")
-    # A local demo asks the local server as fast as it answers; the real API's rate limit stays the default.
-    cfg = cfg.replace(**{"api.requests_per_second": max(cfg.api.requests_per_second, 200.0),
-                         "api.max_concurrency": max(cfg.api.max_concurrency, 8)})
+    cfg = cfg.replace(**local_server_api(cfg))
     # The server process simulates the season while the workflow starts the JVM beside ingestion.
     with SimServerProcess(season=season, size=size, seed=seed, api_key=key) as server:
         run = run_workflow(cfg, "daily", date=as_of, season=season,

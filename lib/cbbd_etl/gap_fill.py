@@ -46,6 +46,10 @@ class GapDataset:
     by_game: str | None          # endpoint slug that returns one game
     silver_job: str
     date_param: str = "range"    # "range" (startDateRange/endDateRange) or "date" (/plays/date?date=)
+    # The dataset is final once the game starts (betting lines close at tip-off): a date-scoped response that
+    # covered the game's date and was fetched well after it already answered for the game, so a game missing
+    # from it has no data to ask for (see answered_by_bronze). Box scores and plays can arrive late: False.
+    settled_at_start: bool = False
 
 
 GAP_DATASETS: dict[str, GapDataset] = {d.dataset: d for d in (
@@ -54,8 +58,12 @@ GAP_DATASETS: dict[str, GapDataset] = {d.dataset: d for d in (
     GapDataset("plays", "plays_date", "plays_game", "silver_plays", date_param="date"),
     GapDataset("substitutions", None, "substitutions_game", "silver_rotations"),
     GapDataset("lineups", None, "lineups_game", "silver_rotations"),
-    GapDataset("lines", "lines", None, "silver_game_context"),
+    GapDataset("lines", "lines", None, "silver_game_context", settled_at_start=True),
 )}
+
+# How many days after a game's (labelled) date a covering response must have been fetched to count as an
+# answer for it: the API's times are Eastern labelled as UTC, so "the next day" can still be before tip-off.
+SETTLED_AFTER_DAYS = 2
 
 @dataclass(frozen=True)
 class Unit:
@@ -104,6 +112,44 @@ def plan_call_units(units: Iterable[Unit], max_calls: int | None = None
     if max_calls is not None and len(calls) > max_calls:
         return calls[:max_calls], [u for _, us in calls[max_calls:] for u in us]
     return calls, []
+
+
+def answered_by_bronze(cfg: "Config", units: Iterable[Unit]) -> list[Unit]:
+    """The units of ``settled_at_start`` datasets that bronze already answered: a response of the dataset's
+    date-scoped endpoint, not cut short by the result cap, covered the game's date and was fetched at least
+    :data:`SETTLED_AFTER_DAYS` later. The game is absent from it, so asking again costs a call and returns
+    nothing (a season backfill's ~80 gameless lines in the demo, ~130 calls a full season).
+
+    Reads only the manifests (driver-side, no Spark); a unit with no such response is left to be asked.
+    """
+    from .bronze.store import BronzeStore, list_manifests
+
+    pending = [u for u in units if GAP_DATASETS[u.dataset].settled_at_start and GAP_DATASETS[u.dataset].by_date]
+    if not pending:
+        return []
+    store = BronzeStore.for_root(cfg.bronze.root, region=cfg.aws.region)
+    spans: dict[tuple[str, int], list[tuple[str, str, str]]] = {}
+    for slug, season in sorted({(GAP_DATASETS[u.dataset].by_date or "", u.season) for u in pending}):
+        spans[(slug, season)] = [covered_span(m) for m in list_manifests(store, slug, season)
+                                 if not m.get("saturated") and covered_span(m)[0]]
+    answered = []
+    for u in pending:
+        if not u.utc_date:
+            continue
+        settled = (dt.date.fromisoformat(u.utc_date) + dt.timedelta(days=SETTLED_AFTER_DAYS)).isoformat()
+        if any(lo <= u.utc_date <= hi and fetched >= settled
+               for lo, hi, fetched in spans[(GAP_DATASETS[u.dataset].by_date or "", u.season)]):
+            answered.append(u)
+    return answered
+
+
+def covered_span(manifest: dict[str, Any]) -> tuple[str, str, str]:
+    """(first date, last date, fetch date) a response covers, as ISO dates; ("", "", "") when unknown."""
+    params = manifest.get("params") or {}
+    lo = str(params.get("startDateRange") or params.get("date") or "")[:10]
+    hi = str(params.get("endDateRange") or params.get("date") or "")[:10]
+    fetched = str(manifest.get("fetched_at") or "")[:10]
+    return (lo, hi, fetched) if lo and hi and fetched else ("", "", "")
 
 
 def missing_units(spark: "SparkSession", cfg: "Config", seasons: list[int], datasets: Iterable[str] | None = None,
@@ -177,50 +223,69 @@ def describe(calls: list["Call"]) -> list[dict[str, Any]]:
 def run_gap_fill(ctx: "JobContext") -> dict[str, Any]:
     """The whole loop for the job's seasons; options: datasets, max_calls, dry_run, base_url, api_key,
     recheck_days (default 7), as_of (the date "today" is, for re-checks), progress."""
-    from pyspark.sql import functions as F
-
     from .bronze.ingest import fetch_calls
+
+    spark, cfg, opts = ctx.spark, ctx.cfg, ctx.options
+    seasons = ctx.seasons or [ctx.require_season()]
+    units, remembered = missing_units(spark, cfg, seasons, opts.get("datasets"), now=opts.get("as_of"))
+    answered = answered_by_bronze(cfg, units)
+    answered_keys = {(u.dataset, u.game_id) for u in answered}
+    planned, deferred = plan_call_units([u for u in units if (u.dataset, u.game_id) not in answered_keys],
+                                        opts.get("max_calls"))
+    calls = [c for c, _ in planned]
+    report: dict[str, Any] = {"seasons": seasons, "missing_units": len(units) + remembered,
+                              "remembered_empty": remembered, "units": summarize_units(units),
+                              "answered_by_bronze": len(answered),
+                              "planned_calls": len(calls), "deferred_units": len(deferred)}
+    if opts.get("dry_run") or not (calls or answered):
+        report.update({"calls": 0, "plan": describe(calls)[:200]})
+        return report
+    summary = fetch_calls(cfg, calls, base_url=opts.get("base_url"), api_key=opts.get("api_key"), run_id=ctx.run_id,
+                          progress=bool(opts.get("progress", False))) if calls else None
+    return _record(ctx, report, planned, answered, summary)
+
+
+def _record(ctx: "JobContext", report: dict[str, Any], planned: list[tuple["Call", list[Unit]]],
+            answered: list[Unit], summary: Any) -> dict[str, Any]:
+    """Load what the calls brought, re-audit the asked units and log each unit filled or empty.
+
+    ``answered`` units (see :func:`answered_by_bronze`) are logged empty with no call; ``summary`` is the
+    fetch's run summary, None when nothing was fetched.
+    """
     from .bronze.store import BronzeStore
     from .iceberg import ensure_table, merge_upsert
     from .runner import make_context, run_job
 
     spark, cfg, opts = ctx.spark, ctx.cfg, ctx.options
-    seasons = ctx.seasons or [ctx.require_season()]
-    units, remembered = missing_units(spark, cfg, seasons, opts.get("datasets"), now=opts.get("as_of"))
-    planned, deferred = plan_call_units(units, opts.get("max_calls"))
-    calls = [c for c, _ in planned]
-    report: dict[str, Any] = {"seasons": seasons, "missing_units": len(units) + remembered,
-                              "remembered_empty": remembered, "units": summarize_units(units),
-                              "planned_calls": len(calls), "deferred_units": len(deferred)}
-    if opts.get("dry_run") or not calls:
-        report.update({"calls": 0, "plan": describe(calls)[:200]})
-        return report
-    summary = fetch_calls(cfg, calls, base_url=opts.get("base_url"), api_key=opts.get("api_key"),
-                          run_id=ctx.run_id, progress=bool(opts.get("progress", False)))
-    report["ingest"] = {k: v for k, v in summary.to_dict().items()
-                        if k in ("calls", "records", "retries", "failures", "dead_letters", "budget_exhausted")}
-    report["calls"] = summary.calls
     asked_units = [u for _, us in planned for u in us]
-    loads = []
-    for job in sorted({GAP_DATASETS[u.dataset].silver_job for u in asked_units}):
-        for season in sorted({u.season for u in asked_units if GAP_DATASETS[u.dataset].silver_job == job}):
-            r = run_job(make_context(job, cfg, spark=spark, season=season))
-            loads.append({"job": job, "season": season, "inserted": r.get("inserted"), "reconciled": r.get("reconciled")})
+    loads: list[dict[str, Any]] = []
+    still_keys = {(u.dataset, u.game_id) for u in answered}
+    logged: list[Unit] = []
+    report["calls"] = 0
+    if summary is not None:
+        report["ingest"] = {k: v for k, v in summary.to_dict().items()
+                            if k in ("calls", "records", "retries", "failures", "dead_letters", "budget_exhausted")}
+        report["calls"] = summary.calls
+        for job in sorted({GAP_DATASETS[u.dataset].silver_job for u in asked_units}):
+            for season in sorted({u.season for u in asked_units if GAP_DATASETS[u.dataset].silver_job == job}):
+                r = run_job(make_context(job, cfg, spark=spark, season=season))
+                loads.append({"job": job, "season": season, "inserted": r.get("inserted"),
+                              "reconciled": r.get("reconciled")})
+        still, _ = missing_units(spark, cfg, sorted({u.season for u in asked_units}),
+                                 sorted({u.dataset for u in asked_units}), use_log=False)
+        still_keys |= {(u.dataset, u.game_id) for u in still}
+        # A unit whose call failed is not "empty": only answered requests (a manifest exists) count as answers.
+        store = BronzeStore.for_root(cfg.bronze.root, region=cfg.aws.region)
+        logged = [u for c, us in planned if store.exists(c.manifest_key) for u in us]
     report["silver"] = loads
-    still, _ = missing_units(spark, cfg, sorted({u.season for u in asked_units}),
-                             sorted({u.dataset for u in asked_units}), use_log=False)
-    still_keys = {(u.dataset, u.game_id) for u in still}
-    # A unit whose call failed is not "empty": only answered requests (a manifest exists) count as answers.
-    store = BronzeStore.for_root(cfg.bronze.root, region=cfg.aws.region)
-    logged = [u for c, us in planned if store.exists(c.manifest_key) for u in us]
     ident = ensure_table(spark, cfg, META_GAP_FILL_LOG)
     previous = {(r["dataset"], r["game_id"]): r["attempts"] or 0 for r in
                 spark.table(ident).select("dataset", "game_id", "attempts").collect()}
     now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
-    merge_upsert(spark, cfg, META_GAP_FILL_LOG,
-                 log_rows(spark, logged, still_keys, int(opts.get("recheck_days", 7)), ctx.run_id, previous, now))
+    merge_upsert(spark, cfg, META_GAP_FILL_LOG, log_rows(spark, logged + answered, still_keys,
+                                                         int(opts.get("recheck_days", 7)), ctx.run_id, previous, now))
     report.update({"filled_units": sum(1 for u in asked_units if (u.dataset, u.game_id) not in still_keys),
-                   "empty_units": sum(1 for u in logged if (u.dataset, u.game_id) in still_keys),
+                   "empty_units": sum(1 for u in logged if (u.dataset, u.game_id) in still_keys) + len(answered),
                    "unanswered_units": len(asked_units) - len(logged)})
-    report["reconciled"] = all(x["reconciled"] for x in loads) and not summary.failures
+    report["reconciled"] = all(x["reconciled"] for x in loads) and not (summary is not None and summary.failures)
     return report

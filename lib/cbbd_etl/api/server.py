@@ -42,12 +42,15 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Iterable, Mapping, Protocol
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Protocol
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from ..errors import UserError
 from ..log import event, get_logger
 from .endpoints import ENDPOINTS, get_endpoint, match_path
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..config import Config
 
 log = get_logger("api.server")
 
@@ -565,6 +568,19 @@ class _RemoteStats:
 
     def snapshot(self) -> dict[str, Any]:
         return json.loads(self._owner._ask("stats"))
+
+
+def local_server_api(cfg: "Config") -> dict[str, Any]:
+    """Client settings for asking a local simulator instead of the real API (``make demo``, ``make bench``).
+
+    As fast as it answers: the real API's rate limit stays the default. A longer read timeout: the simulator
+    renders a busy day of plays (30-45 MB of JSON in a full season) in one Python process that shares two
+    cores with the JVM and the client, and at 30 s such days timed out and were asked again (11 of 137
+    ``/plays/date`` calls of a full season; each retry is a charged call and renders the day once more).
+    """
+    return {"api.requests_per_second": max(cfg.api.requests_per_second, 200.0),
+            "api.max_concurrency": max(cfg.api.max_concurrency, 8),
+            "api.timeout_seconds": max(cfg.api.timeout_seconds, 120.0)}
 
 
 class SimServerProcess:
