@@ -63,14 +63,18 @@ def test_settled_lines_are_answered_by_a_covering_response_fetched_after_the_gam
     manifest("feb", "lines", "2024-02-01", "2024-02-28", "2024-02-20", saturated=True)   # cut short by the cap
     manifest("mar", "lines", "2024-03-01", "2024-03-31", "2024-03-11")
     manifest("plays", "plays_date", "2024-01-10", "2024-01-10", "2024-02-15")
+    # A daily run as of 2024-04-20 (a simulated day, fetched years later): the answer describes its as-of day.
+    manifest("apr", "lines", "2024-04-10", "2024-04-30", "2026-12-02", as_of="2024-04-20")
     units = [Unit("lines", 2024, 1, "2024-01-10"),      # covered, fetched a month later: answered
              Unit("lines", 2024, 2, "2024-02-05"),      # only a saturated response covers it
              Unit("lines", 2024, 3, "2024-03-10"),      # fetched the next day: maybe before tip-off
              Unit("lines", 2024, 4, "2024-03-09"),      # fetched two days later: answered
              Unit("lines", 2024, 5, "2024-04-02"),      # no response covers it
              Unit("lines", 2024, 6, ""),                # no date known
+             Unit("lines", 2024, 8, "2024-04-18"),      # two days before the as-of day: answered
+             Unit("lines", 2024, 9, "2024-04-19"),      # the day before the as-of day: asked
              Unit("plays", 2024, 7, "2024-01-10")]      # plays can arrive late: always asked
-    assert sorted(u.game_id for u in answered_by_bronze(cfg, units)) == [1, 4]
+    assert sorted(u.game_id for u in answered_by_bronze(cfg, units)) == [1, 4, 8]
     assert answered_by_bronze(cfg, [u for u in units if u.dataset == "plays"]) == []
 
 

@@ -116,12 +116,14 @@ def plan_call_units(units: Iterable[Unit], max_calls: int | None = None
 
 def answered_by_bronze(cfg: "Config", units: Iterable[Unit]) -> list[Unit]:
     """The units of ``settled_at_start`` datasets that bronze already answered: a response of the dataset's
-    date-scoped endpoint, not cut short by the result cap, covered the game's date and was fetched at least
-    :data:`SETTLED_AFTER_DAYS` later. The game is absent from it, so asking again costs a call and returns
-    nothing (a season backfill's ~80 gameless lines in the demo, ~130 calls a full season).
+    date-scoped endpoint, not cut short by the result cap, covered the game's date and describes a day at
+    least :data:`SETTLED_AFTER_DAYS` later (:func:`~cbbd_etl.bronze.planner.fetched_as_of`: the run's as-of
+    date, else the fetch date). The game is absent from it, so asking again costs a call and returns nothing
+    (a season backfill's ~80 gameless lines in the demo, ~100 calls a full season).
 
     Reads only the manifests (driver-side, no Spark); a unit with no such response is left to be asked.
     """
+    from .bronze.planner import fetched_as_of, manifest_range
     from .bronze.store import BronzeStore, list_manifests
 
     pending = [u for u in units if GAP_DATASETS[u.dataset].settled_at_start and GAP_DATASETS[u.dataset].by_date]
@@ -130,26 +132,17 @@ def answered_by_bronze(cfg: "Config", units: Iterable[Unit]) -> list[Unit]:
     store = BronzeStore.for_root(cfg.bronze.root, region=cfg.aws.region)
     spans: dict[tuple[str, int], list[tuple[str, str, str]]] = {}
     for slug, season in sorted({(GAP_DATASETS[u.dataset].by_date or "", u.season) for u in pending}):
-        spans[(slug, season)] = [covered_span(m) for m in list_manifests(store, slug, season)
-                                 if not m.get("saturated") and covered_span(m)[0]]
+        spans[(slug, season)] = [(*span, fetched_as_of(m)) for m in list_manifests(store, slug, season)
+                                 if not m.get("saturated") and (span := manifest_range(m))]
     answered = []
     for u in pending:
         if not u.utc_date:
             continue
         settled = (dt.date.fromisoformat(u.utc_date) + dt.timedelta(days=SETTLED_AFTER_DAYS)).isoformat()
-        if any(lo <= u.utc_date <= hi and fetched >= settled
-               for lo, hi, fetched in spans[(GAP_DATASETS[u.dataset].by_date or "", u.season)]):
+        if any(lo <= u.utc_date <= hi and described >= settled
+               for lo, hi, described in spans[(GAP_DATASETS[u.dataset].by_date or "", u.season)]):
             answered.append(u)
     return answered
-
-
-def covered_span(manifest: dict[str, Any]) -> tuple[str, str, str]:
-    """(first date, last date, fetch date) a response covers, as ISO dates; ("", "", "") when unknown."""
-    params = manifest.get("params") or {}
-    lo = str(params.get("startDateRange") or params.get("date") or "")[:10]
-    hi = str(params.get("endDateRange") or params.get("date") or "")[:10]
-    fetched = str(manifest.get("fetched_at") or "")[:10]
-    return (lo, hi, fetched) if lo and hi and fetched else ("", "", "")
 
 
 def missing_units(spark: "SparkSession", cfg: "Config", seasons: list[int], datasets: Iterable[str] | None = None,
