@@ -15,6 +15,7 @@ LOCAL = [
     "boto3>=1.34",
     "matplotlib>=3.8",
     "sqlglot>=25",          # analyst views: Trino -> Spark SQL, declared-column checks (cbbd_etl.gold.views)
+    "orjson>=3.9",          # the local server's and the client's JSON (cbbd_etl.api.jsoncodec; optional there)
 ]
 TEST = [
     "pytest>=8",

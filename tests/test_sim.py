@@ -381,3 +381,19 @@ def test_derived_endpoints_follow_the_truth(demo: SimulatedSeason) -> None:
                for r in demo.records("recruiting_portal"))
     drafted = {r["athleteId"] for r in demo.records("draft_picks")}
     assert drafted and drafted <= set(demo.player_by_id) and not drafted & ids_next
+
+
+@pytest.mark.parametrize("utc,eastern", [
+    ("2024-01-15T01:30:07.000Z", "2024-01-14T20:30:07.000Z"),   # EST (UTC-5) across midnight
+    ("2024-07-01T23:05:09Z", "2024-07-01T19:05:09Z"),           # EDT (UTC-4)
+    ("2024-03-10T06:59:59.000Z", "2024-03-10T01:59:59.000Z"),   # a second before DST begins (2 am EST)
+    ("2024-03-10T07:00:00.000Z", "2024-03-10T03:00:00.000Z"),   # DST begins: 2 am becomes 3 am
+    ("2024-11-03T05:59:59.000Z", "2024-11-03T01:59:59.000Z"),   # the last second of EDT
+    ("2024-11-03T06:00:00.000Z", "2024-11-03T01:00:00.000Z"),   # EST again: 1 am comes twice
+    ("2025-01-01T04:59:59.123Z", "2024-12-31T23:59:59.123Z"),   # across a year; fractions kept
+])
+def test_simulator_eastern_wallclock_by_hand(utc: str, eastern: str) -> None:
+    """The simulator's fact-2 shift (hour-prefix cached) against hand-worked US-Eastern times."""
+    from cbbd_etl.sim.realism import eastern_as_z
+
+    assert eastern_as_z(utc) == eastern

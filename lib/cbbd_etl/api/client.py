@@ -44,6 +44,7 @@ from urllib3.exceptions import ReadTimeoutError
 
 from ..errors import UserError
 from ..log import event, get_logger, mask, register_secret
+from . import jsoncodec
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..bronze.store import BronzeStore
@@ -468,7 +469,7 @@ class CbbdClient:
         if status != 200:
             raise _Final(status, f"HTTP {status}: {_short(body)}")
         try:
-            data = json.loads(body)
+            data = jsoncodec.loads(body)
         except (ValueError, UnicodeDecodeError) as exc:
             raise _Retry(f"invalid JSON: {str(exc)[:80]} (truncated body?)", status=200) from None
         if expect == "array" and not isinstance(data, list) or expect == "object" and not isinstance(data, dict):

@@ -48,6 +48,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 from ..errors import UserError
 from ..log import event, get_logger
 from .endpoints import ENDPOINTS, get_endpoint, match_path
+from .jsoncodec import dumps as encode_json
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..config import Config
@@ -351,7 +352,7 @@ class _Handler(BaseHTTPRequestHandler):
             data = []
         elif fault == "extra":
             data = _with_extra_fields(data, _unit(api.faults.seed, key))
-        body = json.dumps(data, separators=(",", ":")).encode("utf-8")
+        body = encode_json(data)
         api.stats.record(path, template, key, 200, fault)
         if fault == "slow":
             time.sleep(api.faults.slow_seconds)

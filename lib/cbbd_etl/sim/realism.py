@@ -122,13 +122,20 @@ def unrounded(value: float | None) -> float | None:
 def eastern_as_z(iso_z: str) -> str:
     """A true-UTC ``...Z`` timestamp re-labelled as US-Eastern wall time with ``Z`` (facts 1, 2).
 
-    Called once per play (~300 per game): ``fromisoformat`` and a per-year DST table keep it cheap
-    (``strptime`` here was most of the local server's time in a demo ingest).
+    Called once per play (~300 per game). The shift is a whole number of hours and DST begins and ends on
+    an hour, so the answer depends on the date and hour alone: the first 13 characters map through a cache
+    and the minutes, seconds and suffix are kept as they are.
     """
-    ts = dt.datetime.fromisoformat(iso_z[:19]).replace(tzinfo=dt.timezone.utc)
+    return _eastern_hour(iso_z[:13]) + iso_z[13:]
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _eastern_hour(prefix: str) -> str:
+    """``YYYY-MM-DDTHH`` in UTC → the same hour in US-Eastern wall time."""
+    ts = dt.datetime.fromisoformat(prefix + ":00:00").replace(tzinfo=dt.timezone.utc)
     start, end = _dst_bounds(ts.year)
     offset = EASTERN_OFFSET_EDT if start <= ts < end else EASTERN_OFFSET_EST
-    return (ts - dt.timedelta(hours=offset)).isoformat(timespec="seconds")[:19] + iso_z[19:]
+    return (ts - dt.timedelta(hours=offset)).isoformat(timespec="seconds")[:13]
 
 
 def _dst(ts: dt.datetime) -> bool:

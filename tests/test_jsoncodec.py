@@ -1,0 +1,75 @@
+"""``cbbd_etl.api.jsoncodec``: orjson's speed with the standard library's answers.
+
+Why these checks: the local server's bodies become bronze bytes (hashed in manifests, compared across runs),
+and the client's decoding decides whether a body is valid. So the fast path must write the bytes the
+standard library writes for what the simulator serves, and must call a body invalid exactly when
+``json.loads`` would; orjson's own differences (NaN, integers beyond 64 bits, non-ASCII text) are pinned here.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from cbbd_etl.api import jsoncodec
+from cbbd_etl.sim import SimulatedApi
+
+
+def _compact(data: Any) -> bytes:
+    return json.dumps(data, separators=(",", ":")).encode("utf-8")
+
+
+@pytest.fixture(scope="module")
+def api() -> SimulatedApi:
+    return SimulatedApi(season=2024, size="tiny", seed=7)
+
+
+@pytest.mark.parametrize("path,params", [
+    ("/plays/date", {"date": "{busiest_day}"}),
+    ("/games", {"season": "2024"}),
+    ("/games/teams", {"season": "2024"}),
+    ("/lineups/team", {"season": "2024", "team": "{a_team}"}),
+    ("/stats/team/season", {"season": "2024"}),
+    ("/lines", {"season": "2024"}),
+])
+def test_server_bodies_are_the_standard_librarys_bytes(api: SimulatedApi, path: str, params: dict[str, str]) -> None:
+    from collections import Counter
+
+    games = api.season_data(2024).games
+    fill = {"busiest_day": Counter(g.start.date() for g in games).most_common(1)[0][0].isoformat(),
+            "a_team": api.season_data(2024).team(games[0].home_id).school}
+    data = api.query(path, {k: v.format(**fill) for k, v in params.items()})
+    assert data, f"{path}: the tiny season should answer with records"
+    assert jsoncodec.dumps(data) == _compact(data)
+
+
+def test_without_orjson_the_same_bytes_and_values(api: SimulatedApi, monkeypatch: pytest.MonkeyPatch) -> None:
+    data = api.query("/games", {"season": "2024"})
+    fast = jsoncodec.dumps(data)
+    monkeypatch.setattr(jsoncodec, "_orjson", None)
+    assert jsoncodec.dumps(data) == fast
+    assert jsoncodec.loads(fast) == json.loads(fast)
+
+
+def test_orjson_refusals_fall_back_to_the_standard_library() -> None:
+    huge = {"id": 2 ** 70, "name": "x"}            # beyond 64 bits: orjson refuses both ways
+    assert jsoncodec.dumps(huge) == _compact(huge)
+    assert jsoncodec.loads(b'{"id": 1180591620717411303424}') == {"id": 2 ** 70}
+    assert jsoncodec.loads(b"[NaN]")[0] != jsoncodec.loads(b"[NaN]")[0]   # NaN, as json.loads reads it
+
+
+def test_non_ascii_text_is_utf8_and_reads_back() -> None:
+    doc = [{"team": "San José State", "venue": "Estadio Ñuñoa"}]
+    body = jsoncodec.dumps(doc)
+    assert "San José".encode("utf-8") in body
+    assert json.loads(body) == doc == jsoncodec.loads(body)
+
+
+@pytest.mark.parametrize("body", [b"", b"[1, 2", b'{"a": }', b"[1] trailing", b"\xff\xfe[]"])
+def test_invalid_bodies_raise_what_json_loads_raises(body: bytes) -> None:
+    with pytest.raises((ValueError, UnicodeDecodeError)):
+        json.loads(body)
+    with pytest.raises((ValueError, UnicodeDecodeError)):
+        jsoncodec.loads(body)
+
