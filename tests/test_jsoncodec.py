@@ -72,4 +72,3 @@ def test_invalid_bodies_raise_what_json_loads_raises(body: bytes) -> None:
         json.loads(body)
     with pytest.raises((ValueError, UnicodeDecodeError)):
         jsoncodec.loads(body)
-

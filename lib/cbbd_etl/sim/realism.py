@@ -133,8 +133,7 @@ def eastern_as_z(iso_z: str) -> str:
 def _eastern_hour(prefix: str) -> str:
     """``YYYY-MM-DDTHH`` in UTC → the same hour in US-Eastern wall time."""
     ts = dt.datetime.fromisoformat(prefix + ":00:00").replace(tzinfo=dt.timezone.utc)
-    start, end = _dst_bounds(ts.year)
-    offset = EASTERN_OFFSET_EDT if start <= ts < end else EASTERN_OFFSET_EST
+    offset = EASTERN_OFFSET_EDT if _dst(ts) else EASTERN_OFFSET_EST
     return (ts - dt.timedelta(hours=offset)).isoformat(timespec="seconds")[:13]
 
 
