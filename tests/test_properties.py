@@ -380,6 +380,26 @@ def test_local_frame_falls_back_to_create_dataframe_for_arrays_and_many_rows(spa
 
 
 @pytest.mark.spark
+def test_materialized_keeps_the_rows_behind_a_one_scan_plan(spark: Any) -> None:
+    """A join and a window over 40 rows become one scan of held rows (gold's sources; see spark.materialized)."""
+    from chispa import assert_df_equality
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    from cbbd_etl.spark import materialized
+
+    left = spark.range(40).withColumn("team", (F.col("id") % 4).cast("int"))
+    right = spark.range(4).select(F.col("id").cast("int").alias("team"), (F.col("id") * 10).alias("bonus"))
+    derived = (left.join(right, "team").withColumn("rank", F.row_number().over(
+        Window.partitionBy("team").orderBy(F.col("id").desc()))).withColumn("score", F.col("id") + F.col("bonus")))
+    held = materialized(derived)
+    plan = held._jdf.queryExecution().optimizedPlan().toString()
+    assert "Join" not in plan and "Window" not in plan and "LogicalRDD" in plan, plan
+    assert_df_equality(held, derived, ignore_row_order=True)
+    assert held.where("rank = 1").orderBy("team").select("id").collect() == [(36,), (37,), (38,), (39,)]
+
+
+@pytest.mark.spark
 def test_map_concurrently_keeps_order_and_the_callers_job_group(spark: Any) -> None:
     """Queries run side by side still count under the job that asked (its Spark job group and scheduler pool)."""
     import threading

@@ -149,21 +149,19 @@ def build_team_crosswalk(spark: "object", cfg: "object", season: int, run_id: st
 
     from ..iceberg import ensure_table, merge_upsert
     from ..log import event, get_logger
+    from ..spark import materialized
     from ..specs.gold_analytics import GOLD_TEAM_CROSSWALK
     from ..tables import get_table
 
     teams_spec = get_table("silver.teams")
     teams = spark.table(ensure_table(spark, cfg, teams_spec)).where(F.col("season") == season)
-    rows = (team_crosswalk(teams, seed_frame(spark))
-            .join(teams.select("season", "team_id", "_ingested_at"), ["season", "team_id"], "left")
-            .withColumn("_source_file", F.lit(f"{teams_spec.name},resources/crosswalk"))
-            .withColumn("_run_id", F.lit(run_id))).cache()
-    try:
-        merge = merge_upsert(spark, cfg, GOLD_TEAM_CROSSWALK, rows, prune={"season": [season]}, delete_missing=True)
-        by_mapped = rows.groupBy("mapped").agg(F.count("*").alias("n")).collect()
-        counts = {bool(r["mapped"]): int(r["n"]) for r in by_mapped}
-    finally:
-        rows.unpersist()
+    rows = materialized(team_crosswalk(teams, seed_frame(spark))
+                        .join(teams.select("season", "team_id", "_ingested_at"), ["season", "team_id"], "left")
+                        .withColumn("_source_file", F.lit(f"{teams_spec.name},resources/crosswalk"))
+                        .withColumn("_run_id", F.lit(run_id)))
+    merge = merge_upsert(spark, cfg, GOLD_TEAM_CROSSWALK, rows, prune={"season": [season]}, delete_missing=True)
+    by_mapped = rows.groupBy("mapped").agg(F.count("*").alias("n")).collect()
+    counts = {bool(r["mapped"]): int(r["n"]) for r in by_mapped}
     report = {"season": season, **merge.to_dict(), "mapped": counts.get(True, 0), "unmapped": counts.get(False, 0)}
     event(get_logger("gold.crosswalk"), "team crosswalk built", season=season, run_id=run_id,
           mapped=report["mapped"], unmapped=report["unmapped"])

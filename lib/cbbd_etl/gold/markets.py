@@ -204,6 +204,7 @@ def build_market_lines(spark: "object", cfg: "object", season: int, run_id: str)
 
     from ..iceberg import ensure_table, merge_upsert
     from ..log import event, get_logger
+    from ..spark import materialized
     from ..specs.gold_analytics import GOLD_MARKET_LINES
     from ..tables import SILVER_GAMES, get_table
 
@@ -212,9 +213,9 @@ def build_market_lines(spark: "object", cfg: "object", season: int, run_id: str)
     games = spark.table(ensure_table(spark, cfg, SILVER_GAMES)).where(F.col("season") == season)
     predictions = model_predictions(spark, cfg, season, games)
     fresh = lines.groupBy("game_id").agg(F.max("_ingested_at").alias("_ingested_at"))
-    rows = (market_lines(lines, games, predictions).join(fresh, "game_id", "left")
-            .withColumn("_source_file", F.lit(f"{lines_spec.name},{SILVER_GAMES.name}"))
-            .withColumn("_run_id", F.lit(run_id)))
+    rows = materialized(market_lines(lines, games, predictions).join(fresh, "game_id", "left")
+                        .withColumn("_source_file", F.lit(f"{lines_spec.name},{SILVER_GAMES.name}"))
+                        .withColumn("_run_id", F.lit(run_id)))
     merge = merge_upsert(spark, cfg, GOLD_MARKET_LINES, rows, prune={"season": [season]}, delete_missing=True)
     unmatched = lines.join(games.select("game_id"), "game_id", "left_anti").count()
     report = {"season": season, **merge.to_dict(), "lines_without_game": unmatched,

@@ -171,7 +171,7 @@ def build_team_season(spark: "SparkSession", cfg: "Config", season: int, run_id:
     from pyspark.sql import functions as F
 
     from ..iceberg import ensure_table, merge_upsert
-    from ..spark import ddl_schema, local_frame
+    from ..spark import ddl_schema, local_frame, materialized
     from ..tables import GOLD_TEAM_SEASON, SILVER_GAMES, SILVER_TEAM_GAME_STATS
     from .ratings import final_team_ratings, load_season, season_prior
     from .ratings_model import ModelParams
@@ -188,12 +188,11 @@ def build_team_season(spark: "SparkSession", cfg: "Config", season: int, run_id:
                         "adj_em DOUBLE, adj_margin DOUBLE, rank_adj_margin INT, sos DOUBLE")
     adj_df = local_frame(spark, [(season, tid, *[v[c] for c in cols]) for tid, v in adjusted.items()], schema)
     freshness = team_games.groupBy("season", "team_id").agg(F.max("_ingested_at").alias("_ingested_at"))
-    rows = (with_adjusted(profile, adj_df).join(freshness, ["season", "team_id"], "left")
-            .withColumn("_source_file", F.lit(f"{SILVER_TEAM_GAME_STATS.name},{SILVER_GAMES.name}"))
-            .withColumn("_run_id", F.lit(run_id))).cache()
+    rows = materialized(with_adjusted(profile, adj_df).join(freshness, ["season", "team_id"], "left")
+                        .withColumn("_source_file", F.lit(f"{SILVER_TEAM_GAME_STATS.name},{SILVER_GAMES.name}"))
+                        .withColumn("_run_id", F.lit(run_id)))
     missing = rows.agg(F.sum("games_missing_box").alias("m")).collect()[0]["m"] or 0
     merge = merge_upsert(spark, cfg, GOLD_TEAM_SEASON, rows, prune={"season": [season]}, delete_missing=True)
-    rows.unpersist()
     # each game is counted once per team: team-games without a complete box score
     return {"table": GOLD_TEAM_SEASON.name, "team_games_missing_box": int(missing),
             **{k: v for k, v in merge.to_dict().items() if k != "table"}}
