@@ -192,7 +192,6 @@ def map_concurrently(spark: "SparkSession", fn: Callable[[T], R], items: Sequenc
         return list(pool.map(call, items))
 
 
-
 def materialized(df: "DataFrame") -> "DataFrame":
     """``df`` computed now and kept by the executors behind a one-node plan: for small derived frames (a
     season of gold rows) that several actions read.
@@ -203,7 +202,8 @@ def materialized(df: "DataFrame") -> "DataFrame":
     plan of ~260,000 characters) that was 0.5-0.7 s per action where the same action on a local checkpoint
     took 0.06-0.2 s. The price of ``localCheckpoint``: the rows cannot be recomputed if an executor is lost
     (the job fails and Glue's retry runs it again), so only frames of a few thousand to a few hundred thousand
-    rows, never silver loads, go this way. The blocks are freed when the frame is no longer referenced.
+    rows, never silver loads, go this way. Nothing unpersists them: Spark's ContextCleaner frees the blocks
+    once the JVM's garbage collector finds the frame unreferenced.
     """
     return df.localCheckpoint(eager=True)
 
