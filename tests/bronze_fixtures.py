@@ -5,7 +5,8 @@ contract directly: ``{slug}/season=S/{name}.json.gz`` plus
 ``_manifests/{slug}/season=S/{name}.json`` (record count, sha256 of the
 uncompressed body, fetched_at, run_id). ``body`` overrides the bytes to
 simulate broken responses stored as fetched; ``gz_bytes`` overrides the stored file
-after the fact (corruption at rest), so the manifest then disagrees with it.
+after the fact (corruption at rest), so the manifest then disagrees with it. Like the ingester, the
+manifest notes the records' top-level fields (``shape=False``: as an older ingester wrote it, without).
 """
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ import hashlib
 import json
 from pathlib import Path
 from typing import Any
+
+from cbbd_etl.bronze.store import record_shape
 
 
 def write_response(
@@ -28,6 +31,7 @@ def write_response(
     body: bytes | None = None,
     gz_bytes: bytes | None = None,
     manifest_records: int | None = None,
+    shape: bool = True,
 ) -> str:
     root = Path(root)
     part = f"season={season}" if season is not None else "snapshot"
@@ -44,6 +48,8 @@ def write_response(
             len(records) if isinstance(records, list) else 1),
         "bytes": len(payload), "sha256": hashlib.sha256(payload).hexdigest(), "fetched_at": fetched_at,
         "run_id": run_id, "request_hash": name, "data_key": data_key,
+        # what the ingester notes of a response it parsed (a broken ``body`` it never parsed: nothing)
+        **(record_shape(records) if body is None and shape else {}),
     }
     mkey = root / "_manifests" / f"{slug}/{part}/{name}.json"
     mkey.parent.mkdir(parents=True, exist_ok=True)

@@ -39,7 +39,7 @@ from ..seasons import season_of
 from .ingest_log import Checkpoints, IngestLog
 from .planner import (Call, PlanOptions, Planner, SeasonFacts, continuation, day_ledger_from_bronze,
                       facts_from_bronze, facts_from_estimate, facts_from_source, is_saturated, range_params)
-from .store import BronzeStore, list_manifests, write_response
+from .store import BronzeStore, list_manifests, record_shape, write_response
 
 log = get_logger("bronze.ingest")
 
@@ -255,7 +255,7 @@ class _Run:
         data = result.data
         records = len(data) if isinstance(data, list) else 1
         more: list[Call] = []
-        extra: dict[str, Any] = {"attempts": result.attempts}
+        extra: dict[str, Any] = {"attempts": result.attempts, **record_shape(data)}
         if call.as_of:
             extra["as_of"] = call.as_of   # what day this answer describes (the planner's DayLedger)
         if call.range_:

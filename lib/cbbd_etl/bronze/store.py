@@ -294,6 +294,26 @@ def write_response(
     return manifest
 
 
+def record_shape(data: Any) -> dict[str, Any]:
+    """What a response's records look like, for its manifest: their top-level fields and how many are not objects.
+
+    Why: the ingest has every response parsed in hand already. Written down, it tells silver which files
+    hold only objects whose every field the schema knows. Such a file needs no per-record JSON text to
+    detect schema drift or a null record, so Spark can parse it in one pass (see
+    ``silver.bronze_reader.fast_readable``). A response that is not a list (an object) says nothing.
+    """
+    if not isinstance(data, list):
+        return {}
+    keys: set[str] = set()
+    other = 0
+    for record in data:
+        if isinstance(record, dict):
+            keys.update(record)
+        else:
+            other += 1
+    return {"record_keys": sorted(keys), "non_object_records": other}
+
+
 def list_manifests(store: BronzeStore, slug: str, season: int | None) -> list[dict[str, Any]]:
     """Every manifest of ``slug`` for ``season`` (``None`` = the snapshot), sorted by data key."""
     out = []

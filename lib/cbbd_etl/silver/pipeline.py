@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any, Callable
 from ..bronze_access import bronze_files
 from ..iceberg import append_rows, ensure_table, merge_upsert
 from ..tables import META_QUARANTINE, TableSpec
-from .bronze_reader import MALFORMED_FILE, NULL_RECORD, check_files, quarantine_rows_for_files, read_json_records
+from .bronze_reader import (FAST_PARSED, MALFORMED_FILE, NULL_RECORD, check_files, fast_readable,
+                            quarantine_rows_for_files, read_json_records)
 from .common import standard_rules
 from .processed import mark_processed, unprocessed
 from .quarantine import tag_reasons, with_quarantine_columns
@@ -131,6 +132,39 @@ def run_silver(ctx: "JobContext", source: SilverSource, season: int | None = Non
     return report
 
 
+def _tagged(ctx: "JobContext", source: SilverSource, files: list[Any], fast: frozenset[str],
+            seasonal: bool) -> tuple["DataFrame", "DataFrame"]:
+    """``(raw records, typed rows tagged with their quarantine reason)`` of ``files`` (not cached)."""
+    from pyspark.sql import functions as F
+
+    cfg = ctx.cfg
+    raw = read_json_records(ctx.spark, files, source.api_schema, response=source.response,
+                            known_keys=source.api_columns, fast_uris=fast)
+    typed = source.transform(raw)
+    rules = [(MALFORMED_FILE, F.col("_file_malformed")), (NULL_RECORD, F.col("_raw_json").isNull())]
+    rules += standard_rules(typed, cfg.seasons.first, cfg.seasons.last, list(source.table.keys), source.date_col,
+                            seasonal=seasonal)
+    rules += source.extra_rules()
+    full = tag_reasons(typed, rules)
+    # The cache keeps each record's own JSON text (``_raw_json``, as large as the parsed row) only where it is
+    # needed: quarantined rows and rows with fields the schema lacks (schema drift), both rare. So the
+    # quarantine rows and the drift examples come from the cache too, instead of parsing the chunk again
+    # (for the demo's six quarantined games, that second parse was most of silver_games' quarantine cost).
+    evidence = F.col("_reason").isNotNull() | (F.size("_unknown_keys") > 0)
+    return raw, full.withColumn("_raw_json", F.when(evidence, F.col("_raw_json")))
+
+
+def _fast_files_with_rejects(tagged: "DataFrame", fast: frozenset[str]) -> set[str]:
+    """The one-pass files (see ``bronze_reader.fast_readable``) that hold a rejected row."""
+    from pyspark.sql import functions as F
+
+    if not fast:
+        return set()
+    rows = (tagged.where(F.col("_reason").isNotNull() & (F.col("_raw_json") == FAST_PARSED))
+            .select("_source_file").distinct().collect())
+    return {r[0] for r in rows}
+
+
 @dataclass(frozen=True)
 class ChunkResult:
     """The counts of one chunk's load; chunks add up to the job's report."""
@@ -166,29 +200,28 @@ def _load_chunk(ctx: "JobContext", source: SilverSource, files: list[Any], seaso
     from pyspark.sql import functions as F
 
     spark, cfg = ctx.spark, ctx.cfg
-    raw = read_json_records(spark, files, source.api_schema, response=source.response,
-                            known_keys=source.api_columns)
-    typed = source.transform(raw)
-    rules = [(MALFORMED_FILE, F.col("_file_malformed")), (NULL_RECORD, F.col("_raw_json").isNull())]
-    rules += standard_rules(typed, cfg.seasons.first, cfg.seasons.last, list(source.table.keys), source.date_col,
-                            seasonal=seasonal)
-    rules += source.extra_rules()
-    full = tag_reasons(typed, rules)
-    # The cache keeps each record's own JSON text (``_raw_json``, as large as the parsed row) only where it is
-    # needed: quarantined rows and rows with fields the schema lacks (schema drift), both rare. So the
-    # quarantine rows and the drift examples come from the cache too, instead of parsing the chunk again
-    # (for the demo's six quarantined games, that second parse was most of silver_games' quarantine cost).
-    evidence = F.col("_reason").isNotNull() | (F.size("_unknown_keys") > 0)
-    tagged = full.withColumn("_raw_json", F.when(evidence, F.col("_raw_json"))).cache()
+    # Exploded tables count records by (file, position), which only the exact reader gives.
+    fast = frozenset() if source.exploded else fast_readable(files, source.api_columns)
+    raw, tagged = _tagged(ctx, source, files, fast, seasonal)
+    tagged = tagged.cache()
     try:
         stats = load_stats(tagged, source.exploded)
+        redo = _fast_files_with_rejects(tagged, fast) if stats.rejected else []
+        if redo:
+            # A rejected record of a one-pass file needs its own JSON text in quarantine, and a record that
+            # did not fit the schema marked every row of its file: those files are read again exactly.
+            _, again = _tagged(ctx, source, [f for f in files if f.uri in redo], frozenset(), seasonal)
+            rebuilt = tagged.where(~F.col("_source_file").isin(sorted(redo))).unionByName(again).cache()
+            tagged.unpersist()
+            tagged = rebuilt
+            stats = load_stats(tagged, source.exploded)
         # One row per record in ``tagged`` unless the transform exploded records: then count on ``raw``.
         drift = record_drift(spark, cfg, raw if source.exploded else tagged, source.table.name, ctx.run_id,
                              fields=stats.unknown_fields)
         if stats.rejected:
             rejected = tagged.where(F.col("_reason").isNotNull())
             key_expr = F.concat_ws("|", *[F.col(k).cast("string") for k in source.table.keys])
-            season_col = F.col("season") if "season" in typed.columns else F.lit(None)
+            season_col = F.col("season") if "season" in tagged.columns else F.lit(None)
             raw_text = F.when(~F.col("_file_malformed"), F.coalesce(F.col("_raw_json"), F.lit("null")))
             q = rejected.select(key_expr.alias("natural_key"), F.col("_reason").alias("reason"),
                                 raw_text.alias("raw_json"), F.col("_source_file").alias("source_file"),
