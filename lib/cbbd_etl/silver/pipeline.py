@@ -206,7 +206,7 @@ def _load_chunk(ctx: "JobContext", source: SilverSource, files: list[Any], seaso
     tagged = tagged.cache()
     try:
         stats = load_stats(tagged, source.exploded)
-        redo = _fast_files_with_rejects(tagged, fast) if stats.rejected else []
+        redo = _fast_files_with_rejects(tagged, fast) if stats.rejected else set()
         if redo:
             # A rejected record of a one-pass file needs its own JSON text in quarantine, and a record that
             # did not fit the schema marked every row of its file: those files are read again exactly.
