@@ -28,7 +28,8 @@ TEST = [
     "import-linter>=2.1",   # tests/test_layering.py: the declaration layer and no import cycles
 ]
 
-RESOURCE_PACKAGES = ["cbbd_etl.resources", "cbbd_etl.resources.crosswalk", "cbbd_etl.resources.views"]
+RESOURCE_PACKAGES = ["cbbd_etl.resources", "cbbd_etl.resources.crosswalk", "cbbd_etl.resources.java",
+                     "cbbd_etl.resources.views"]
 
 BENCH = [
     "duckdb>=1.0",          # bench/bench.py: the same bronze plays and gold.team_season beside DuckDB
@@ -42,7 +43,7 @@ setup(
     package_dir={"": "lib", "cbbd_etl.jobs": "jobs"},
     # The resource folders hold data, not code; listed as packages so setuptools ships them without warning.
     packages=find_packages("lib") + ["cbbd_etl.jobs"] + RESOURCE_PACKAGES,
-    package_data={"cbbd_etl": ["*.yaml"], **{p: ["*.json", "*.properties", "*.csv", "*.sql"] for p in RESOURCE_PACKAGES}},
+    package_data={"cbbd_etl": ["*.yaml"], **{p: ["*.json", "*.properties", "*.csv", "*.sql", "*.java"] for p in RESOURCE_PACKAGES}},
     include_package_data=True,
     install_requires=["PyYAML>=6", "requests>=2.31"],
     extras_require={"local": LOCAL, "test": TEST, "bench": BENCH},

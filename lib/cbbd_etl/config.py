@@ -58,6 +58,7 @@ class SparkConfig:
     driver_memory: str
     parallel_jobs: int                 # a local workflow run: how many ready jobs share the session at once
     jvm_options: str                   # extra JVM flags of a local session (JIT and GC tuning)
+    local_fs: str                      # file:// of a local session: "nio" (no chmod process per file) or "hadoop"
     iceberg_jar: str
     iceberg_maven: str
     log_level: str
@@ -67,6 +68,8 @@ class SparkConfig:
             raise ConfigError("spark.shuffle_partitions: must be >= 1")
         if self.parallel_jobs < 1:
             raise ConfigError("spark.parallel_jobs: must be >= 1")
+        if self.local_fs not in ("nio", "hadoop"):
+            raise ConfigError(f"spark.local_fs: must be nio or hadoop, not {self.local_fs!r}")
 
 
 @dataclass(frozen=True)

@@ -134,6 +134,11 @@ def build_spark(cfg: Config, app_name: str = "cbbd_etl") -> "SparkSession":
     for key, value in spark_conf(cfg).items():
         builder = builder.config(key, value)
     if not in_glue():
+        if cfg.spark.master and cfg.spark.local_fs == "nio":
+            from .local_fs import local_fs_conf, local_fs_jar
+
+            for key, value in local_fs_conf(local_fs_jar()).items():
+                builder = builder.config(key, value)
         jar = find_iceberg_jar(cfg.spark.iceberg_jar)
         if jar:
             builder = builder.config("spark.jars", jar)
