@@ -35,6 +35,12 @@ def test_without_javac_or_hadoop_jar_the_session_keeps_hadoops_file_system(tmp_p
     assert local_fs.build_jar(tmp_path, "javac", None) == (None, "no hadoop-client-api jar beside PySpark")
     jar, reason = local_fs.build_jar(tmp_path, str(tmp_path / "no-such-javac"), "x.jar")
     assert jar is None and reason.startswith("javac did not run")
+    javac, hadoop = local_fs.find_javac(), local_fs.find_hadoop_jar()
+    if javac and hadoop:   # a cache folder that cannot be made (a file is in its way)
+        blocker = tmp_path / "blocker"
+        blocker.write_text("")
+        jar, reason = local_fs.build_jar(blocker / "cache", javac, hadoop)
+        assert jar is None and reason.startswith(f"cannot write the jar in {blocker / 'cache'}")
     assert local_fs.local_fs_conf(None) == {}
     assert local_fs.local_fs_conf("/c/nio.jar") == {"spark.driver.extraClassPath": "/c/nio.jar",
                                                     "spark.hadoop.fs.file.impl": local_fs.FS_CLASS}

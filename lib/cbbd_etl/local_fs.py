@@ -91,16 +91,20 @@ def build_jar(cache: Path, javac: str | None, hadoop_jar: str | None) -> tuple[P
         except (OSError, subprocess.TimeoutExpired) as exc:
             return None, f"javac did not run: {exc}"
         if done.returncode != 0:
-            return None, f"javac failed: {(done.stderr or done.stdout).strip().splitlines()[-1:]}"
-        cache.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(dir=cache, prefix=".nio-local-fs-", suffix=".jar")
-        os.close(fd)
-        partial = Path(name)
-        with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as zf:
-            for cls in sorted(out.rglob("*.class")):
-                zf.write(cls, cls.relative_to(out).as_posix())
-        partial.chmod(0o644)
-        os.replace(partial, jar)  # atomic: two sessions building at once both end with a whole jar
+            lines = (done.stderr or done.stdout).strip().splitlines()
+            return None, f"javac failed (exit {done.returncode}): {lines[0] if lines else ''}"
+        try:
+            cache.mkdir(parents=True, exist_ok=True)
+            fd, name = tempfile.mkstemp(dir=cache, prefix=".nio-local-fs-", suffix=".jar")
+            os.close(fd)
+            partial = Path(name)
+            with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as zf:
+                for cls in sorted(out.rglob("*.class")):
+                    zf.write(cls, cls.relative_to(out).as_posix())
+            partial.chmod(0o644)
+            os.replace(partial, jar)  # atomic: two sessions building at once both end with a whole jar
+        except OSError as exc:
+            return None, f"cannot write the jar in {cache}: {exc}"
     return jar, ""
 
 
