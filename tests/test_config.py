@@ -50,6 +50,8 @@ def test_user_file_overrides_defaults(tmp_path: Path) -> None:
         ({"CBBD_ETL__API__BASE_URL": "ftp://x"}, "api.base_url: must start with http"),
         ({"CBBD_ETL__LAKE__FORMAT_VERSION": "1"}, "lake.format_version: must be 2"),
         ({"CBBD_ETL__SEASONS__DEFAULT": "1990"}, "seasons.default: 1990 is outside"),
+        ({"CBBD_ETL__SPARK__PARALLEL_JOBS": "0"}, "spark.parallel_jobs: must be >= 1"),
+        ({"CBBD_ETL__SPARK__PARALLEL_TABLES": "0"}, "spark.parallel_tables: must be >= 1"),
     ],
 )
 def test_bad_values_name_the_key(env: dict[str, str], message: str) -> None:

@@ -134,10 +134,14 @@ def test_team_box_score_flattens_team_and_opponent_sides(spark, lake) -> None:
 
 
 def test_a_multi_table_job_marks_its_files_in_one_commit(spark, lake) -> None:
-    """silver_reference loads nine tables; their processed marks are one append, not one per table, and a
-    replay reads nothing again."""
+    """silver_reference loads nine tables, two at a time (``spark.parallel_tables``); their processed marks
+    are still one append, not one per table (the worker threads join the job's batch), the reports keep the
+    declared order, and a replay reads nothing again."""
     from cbbd_etl.iceberg import snapshot_ids
+    from cbbd_etl.registry import get_job
     from cbbd_etl.runner import make_context, run_job
+
+    lake = lake.replace(**{"spark.parallel_tables": 2})
 
     write_response(lake.bronze.root, "conferences", None, [{"id": 1, "sourceId": "1", "name": "One",
                                                             "abbreviation": "ONE", "shortName": "One"}], name="c1")
@@ -146,6 +150,8 @@ def test_a_multi_table_job_marks_its_files_in_one_commit(spark, lake) -> None:
     ident = lake.table("meta.bronze_processed")
     report = run_job(make_context("silver_reference", lake, spark=spark, season=2024))
     assert report["reconciled"] and report["inserted"] == 3
+    declared = [t for t in get_job("silver_reference").table_outputs if t.startswith("silver.")]
+    assert [t["table"] for t in report["tables"]] == declared
     marks = {(r["target_table"], r["outcome"]) for r in spark.table(ident).collect()}
     assert marks == {("silver.conferences", "loaded"), ("silver.play_types", "loaded")}
     assert len(snapshot_ids(spark, ident)) == 1

@@ -275,6 +275,19 @@ def test_parallel_run_starts_a_fan_out_together_and_keeps_every_edge(extra_jobs:
         unregister_workflow("ptest")
 
 
+def test_ready_jobs_take_slots_heaviest_first() -> None:
+    """The daily fan-out starts silver_plays (4 workers) first, then the jobs with the most tables, so the
+    six-table silver_season_stats does not run alone at the end; ties keep the execution order."""
+    from cbbd_etl.workflow_runner import start_preference
+
+    order = execution_order(get_workflow("daily"))
+    first = start_preference(order)
+    assert sorted(first) == sorted(order)
+    assert first[0] == "silver_plays"
+    assert first.index("silver_season_stats") < first.index("silver_games") < first.index("silver_team_game_stats")
+    assert first.index("silver_reference") < first.index("silver_season_stats")   # nine tables before six
+
+
 def test_no_two_jobs_of_a_declared_workflow_write_one_table_at_once(extra_jobs: list[str]) -> None:
     for wf in all_workflows():
         assert concurrent_writers(wf) == [], wf.name

@@ -57,6 +57,7 @@ class SparkConfig:
     shuffle_partitions: int
     driver_memory: str
     parallel_jobs: int                 # a local workflow run: how many ready jobs share the session at once
+    parallel_tables: int               # a job with several tables (silver_reference: 9) loads this many at once
     jvm_options: str                   # extra JVM flags of a local session (JIT and GC tuning)
     local_fs: str                      # file:// of a local session: "nio" (no chmod process per file) or "hadoop"
     iceberg_jar: str
@@ -68,6 +69,8 @@ class SparkConfig:
             raise ConfigError("spark.shuffle_partitions: must be >= 1")
         if self.parallel_jobs < 1:
             raise ConfigError("spark.parallel_jobs: must be >= 1")
+        if self.parallel_tables < 1:
+            raise ConfigError("spark.parallel_tables: must be >= 1")
         if self.local_fs not in ("nio", "hadoop"):
             raise ConfigError(f"spark.local_fs: must be nio or hadoop, not {self.local_fs!r}")
 

@@ -232,6 +232,19 @@ class _Session:
         return self._spark
 
 
+def start_preference(order: list[str]) -> list[str]:
+    """``order``'s jobs, heaviest first: the order in which ready jobs take free slots.
+
+    Heaviest by declared Glue workers, then timeout, then tables written: the long pole (silver_plays)
+    should not wait behind small jobs for a slot, and a job's fixed cost grows with its tables (each a chain
+    of small Spark jobs: silver_season_stats' six tables took 13 s of an incremental day and, started last,
+    ran alone at the end of the silver fan-out). Ties keep the execution order.
+    """
+    index = {n: i for i, n in enumerate(order)}
+    return sorted(order, key=lambda n: (-get_job(n).glue.number_of_workers, -get_job(n).glue.timeout_minutes,
+                                        -len(get_job(n).table_outputs), index[n]))
+
+
 def _schedule(order: list[str], deps: Mapping[str, tuple[str, ...]], parallel: int, progress: TextIO | None,
               execute: Callable[[str, JobResult], None], *, chosen: set[str], done_before: set[str],
               resume: str | None, run_id: str) -> dict[str, JobResult]:
@@ -246,10 +259,7 @@ def _schedule(order: list[str], deps: Mapping[str, tuple[str, ...]], parallel: i
     """
     index = {n: i for i, n in enumerate(order, 1)}
     results: dict[str, JobResult] = {}
-    # Among ready jobs the heaviest start first (declared Glue workers, then timeout): the long pole
-    # (silver_plays) should not wait behind small jobs for a slot.
-    rank = {n: (-get_job(n).glue.number_of_workers, -get_job(n).glue.timeout_minutes, index[n]) for n in order}
-    pending = sorted(order, key=rank.__getitem__) if parallel > 1 else list(order)
+    pending = start_preference(order) if parallel > 1 else list(order)
     running: dict[Future[None], str] = {}
     in_flight: dict[str, JobResult] = {}
 

@@ -484,7 +484,7 @@ def build_player_season(spark: "object", cfg: "object", season: int, run_id: str
 
     from ..iceberg import ensure_table, merge_upsert
     from ..log import event, get_logger
-    from ..spark import materialized
+    from ..spark import map_concurrently, materialized
     from ..specs.gold_analytics import GOLD_PLAYER_GAME, GOLD_PLAYER_SEASON
     from ..tables import SILVER_GAMES, SILVER_TEAM_GAME_STATS, get_table
 
@@ -510,13 +510,15 @@ def build_player_season(spark: "object", cfg: "object", season: int, run_id: str
     lineage = F.lit(f"{pgs_spec.name},{SILVER_TEAM_GAME_STATS.name},{SILVER_GAMES.name}")
     pg = materialized(player_game(players, teams, games, weights).join(freshness, ["game_id", "team_id"], "left")
                       .withColumn("_source_file", lineage).withColumn("_run_id", F.lit(run_id)))
-    games_merge = merge_upsert(spark, cfg, GOLD_PLAYER_GAME, pg, prune={"season": [season]}, delete_missing=True)
     ps_fresh = pg.groupBy("season", "team_id", "athlete_id").agg(F.max("_ingested_at").alias("_ingested_at"))
     ps = (player_season(pg.drop("_ingested_at", "_source_file", "_run_id"), margins, weights=weights)
           .join(ps_fresh, ["season", "team_id", "athlete_id"], "left")
           .withColumn("_source_file", lineage).withColumn("_run_id", F.lit(run_id)))
-    season_merge = merge_upsert(spark, cfg, GOLD_PLAYER_SEASON, ps, prune={"season": [season]},
-                                delete_missing=True)
+    # The two merges read the same materialized rows and write different tables: side by side (as
+    # silver's tables of one job, spark.parallel_tables), since each is a chain of small serial Spark jobs.
+    games_merge, season_merge = map_concurrently(
+        spark, lambda target: merge_upsert(spark, cfg, *target, prune={"season": [season]}, delete_missing=True),
+        [(GOLD_PLAYER_GAME, pg), (GOLD_PLAYER_SEASON, ps)], cfg.spark.parallel_tables)
     sources = sorted(r[0] for r in margins.select("team_margin_source").distinct().collect())
     report = {"season": season, "player_game": games_merge.to_dict(), "player_season": season_merge.to_dict(),
               "team_margin_sources": sources, "box_weights": weights.to_dict() if weights is not None else None}

@@ -112,6 +112,27 @@ def batched_marks(spark: "SparkSession", cfg: Config) -> Iterator[None]:
                          set().union(*(seen for _, seen in batch)))
 
 
+def current_batch() -> list | None:
+    """The marks of the :func:`batched_marks` block this thread is in (None outside one): hand it to
+    :func:`joined_batch` in the threads a job starts, so their marks join the job's one append."""
+    return getattr(_batch, "marks", None)
+
+
+@contextmanager
+def joined_batch(batch: list | None) -> Iterator[None]:
+    """Inside the block this thread's marks go to ``batch`` (from :func:`current_batch` of the job's thread).
+
+    Why: :func:`batched_marks` is per thread (jobs of a workflow run side by side in threads), so a job that
+    loads its tables in worker threads must carry its block into them; list appends are atomic.
+    """
+    previous = getattr(_batch, "marks", None)
+    _batch.marks = batch
+    try:
+        yield
+    finally:
+        _batch.marks = previous
+
+
 def _write_marks(spark: "SparkSession", cfg: Config, marks: list[tuple], seen: set[ProcessedKey]) -> None:
     # A file marked twice for one table within a batch is written once (the first outcome stands).
     marks = list({(m[0], m[1], m[2]): m for m in reversed(marks)}.values())[::-1]
