@@ -25,6 +25,17 @@ def test_aws_profile_uses_glue_catalog_and_s3() -> None:
     assert cfg.table("gold.team_season") == "glue_catalog.cbbd_gold.team_season"
 
 
+def test_adaptive_execution_is_off_locally_and_on_for_glue() -> None:
+    """Small local queries lose more to re-planning than they gain; Glue's season-sized jobs keep it."""
+    from cbbd_etl.spark import spark_conf
+
+    local, aws = load_config(env={}), load_config(profile="aws", env={})
+    assert spark_conf(local)["spark.sql.adaptive.enabled"] == "false"
+    assert spark_conf(aws)["spark.sql.adaptive.enabled"] == "true"
+    on = load_config(env={"CBBD_ETL__SPARK__ADAPTIVE": "true"})
+    assert spark_conf(on)["spark.sql.adaptive.enabled"] == "true"
+
+
 def test_env_overrides_are_typed() -> None:
     cfg = load_config(env={"CBBD_ETL__API__REQUESTS_PER_SECOND": "1.5", "CBBD_ETL__SIM__SIZE": "tiny",
                            "CBBD_ETL_PROFILE": "local"})

@@ -125,12 +125,51 @@ def test_job_writes_one_row_per_rule_and_errors_fail_it(spark: Any, lake: Any) -
     fixed = run_data_quality(spark, lake, 2024, "run-a3", tables=["silver.games"], as_of=AS_OF)
     assert "reused_run_id" not in fixed and fixed["written"] == fixed["rules"]
     assert "silver.games:two_different_teams" not in {r["rule_id"] for r in fixed["results"] if r["status"] == "failed"}
+    # The next day on the same data: only the rules that read the as-of date are evaluated again; the run
+    # still records every rule (complete rows per run), the reused ones with their earlier outcome.
+    reads_day = {r.id for r in all_rules()["silver.games"] if r.reads_as_of}
+    assert reads_day == {"silver.games:final_game_not_in_future", "silver.games:ingest_is_fresh"}
+    later = run_data_quality(spark, lake, 2024, "run-a4", tables=["silver.games"], as_of=AS_OF + dt.timedelta(days=1))
+    assert (later["evaluated_rules"], later["reused_rules"]) == (2, fixed["rules"] - 2)
+    assert later["written"] == fixed["rules"] and "reused_run_id" not in later
+    assert {r["rule_id"] for r in later["results"] if r["status"] == "failed"} == {
+        r["rule_id"] for r in fixed["results"] if r["status"] == "failed"}
+    stored = {r["rule_id"]: r for r in spark.sql(
+        f"SELECT rule_id, status, evaluator FROM {results_ident} WHERE run_id = 'run-a4'").collect()}
+    assert len(stored) == fixed["rules"] and stored["silver.games:primary_key"]["status"] == "passed"
     # Another season of the same table has no games: warn only.
     other = run_data_quality(spark, lake, 2023, "run-b", tables=["silver.games"], as_of=AS_OF, write=False)
     assert other["reconciled"] and {r["rule_id"] for r in other["results"] if r["status"] == "failed"} == {
         "silver.games:has_rows", "silver.games:ingest_is_fresh"}
     with pytest.raises(UserError, match="unknown table silver.nope"):
         run_data_quality(spark, lake, 2024, "run-c", tables=["silver.nope"], as_of=AS_OF)
+
+
+def test_rule_versions_follow_only_what_each_rule_reads() -> None:
+    """A rule's version changes with the snapshots of the tables it reads, the as-of date if it reads it,
+    the season, the evaluator and its own definition; nothing else makes it look new."""
+    from dataclasses import replace
+
+    from cbbd_etl.dq.job import rule_versions
+
+    rules = all_rules()["silver.games"] + all_rules()["silver.team_game_stats"]
+    snaps = {"silver.games": "101", "silver.team_game_stats": "202"}
+    base = rule_versions(rules, snaps, 2024, AS_OF, "spark_sql")
+
+    def changed(other: dict[str, str]) -> set[str]:
+        return {k for k in base if other[k] != base[k]}
+
+    games_new = changed(rule_versions(rules, {**snaps, "silver.games": "103"}, 2024, AS_OF, "spark_sql"))
+    assert "silver.team_game_stats:game_exists" in games_new and "silver.games:primary_key" in games_new
+    assert "silver.team_game_stats:primary_key" not in games_new
+    assert games_new == {r.id for r in rules if r.table == "silver.games"} | {
+        "silver.team_game_stats:game_exists", "silver.team_game_stats:team_points_equal_game_score"}
+    next_day = changed(rule_versions(rules, snaps, 2024, AS_OF + dt.timedelta(days=1), "spark_sql"))
+    assert next_day == {"silver.games:final_game_not_in_future", "silver.games:ingest_is_fresh"}
+    assert changed(rule_versions(rules, snaps, 2023, AS_OF, "spark_sql")) == set(base)
+    assert changed(rule_versions(rules, snaps, 2024, AS_OF, "glue_dq+spark_sql")) == set(base)
+    edited = [replace(r, max_value=10 ** 6) if r.id == "silver.games:non_negative_attendance" else r for r in rules]
+    assert changed(rule_versions(edited, snaps, 2024, AS_OF, "spark_sql")) == {"silver.games:non_negative_attendance"}
 
 
 def test_cli_prints_the_report_and_the_dqdl(spark: Any, lake: Any, capsys: pytest.CaptureFixture[str]) -> None:

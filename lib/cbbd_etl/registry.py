@@ -72,6 +72,9 @@ class JobSpec:
     uses_spark: bool = True            # False: the job needs no SparkSession (ingestion is I/O bound)
     after: tuple[str, ...] = ()
     before: tuple[str, ...] = ()       # the same references, seen from the other side: they wait for this job
+    # The job's result is a function of its declared input tables, parameters and code alone (gold): a run
+    # that finds them, and its outputs, as its last success left them is skipped (cbbd_etl.unchanged).
+    skip_if_unchanged: bool = False
 
     def load(self) -> Callable[..., dict[str, Any]]:
         if callable(self.entry):
@@ -147,6 +150,7 @@ JOBS: tuple[JobSpec, ...] = (
         description="Team season profile: records by venue, points, possessions, tempo, efficiency, four factors, "
                     "strength of schedule, Pythagorean expectation and luck, the final adjusted ratings.",
         layer="gold",
+        skip_if_unchanged=True,
         inputs=("silver.games", "silver.team_game_stats"),
         outputs=("gold.team_season",),
     ),
@@ -156,6 +160,7 @@ JOBS: tuple[JobSpec, ...] = (
         description="Point-in-time adjusted ratings per team and game date from games before that date only "
                     "(NumPy solver on the driver; previous season's final ratings as the preseason prior).",
         layer="gold",
+        skip_if_unchanged=True,
         inputs=("silver.games", "silver.team_game_stats"),
         outputs=("gold.team_ratings_daily",),
     ),
@@ -165,6 +170,7 @@ JOBS: tuple[JobSpec, ...] = (
         description="Two rows per game (one per team): pre-game features only (ratings as of the day before, "
                     "predicted margin and total, form, rest, site) plus the labels.",
         layer="gold",
+        skip_if_unchanged=True,
         inputs=("silver.games", "silver.team_game_stats"),
         outputs=("gold.game_features",),
     ),
@@ -174,6 +180,7 @@ JOBS: tuple[JobSpec, ...] = (
         description="Weekly composite of the project's ratings, CBBD's SRS/adjusted/Elo (end-of-season snapshots, "
                     "flagged) and the AP/Coaches polls.",
         layer="gold",
+        skip_if_unchanged=True,
         inputs=("silver.games", "silver.team_game_stats", "silver.rankings", "silver.ratings_srs",
                 "silver.ratings_adjusted", "silver.ratings_elo"),
         outputs=("gold.power_rankings",),
@@ -222,6 +229,7 @@ JOBS += (
         description="Player box scores per game and per season: per 40 minutes and per 100 possessions, shooting, "
                     "usage, rates and a team-adjusted box-score impact (gold.player_game, gold.player_season).",
         layer="gold",
+        skip_if_unchanged=True,
         inputs=("silver.player_game_stats", "silver.team_game_stats", "silver.games", "gold.team_ratings_daily"),
         outputs=("gold.player_game", "gold.player_season"),
     ),
@@ -231,6 +239,7 @@ JOBS += (
         description="Betting lines per game and provider plus a consensus row: vig-free probabilities, results "
                     "against the spread and the total, line movement, the model's edge and closing-line value.",
         layer="gold",
+        skip_if_unchanged=True,
         inputs=("silver.game_lines", "silver.games", "gold.game_features"),
         outputs=("gold.market_lines",),
     ),
@@ -239,6 +248,7 @@ JOBS += (
         entry="cbbd_etl.jobs.gold_team_crosswalk:run",
         description="CBBD team ids beside the names KenPom, Torvik, Kaggle and the sportsbooks use.",
         layer="gold",
+        skip_if_unchanged=True,
         inputs=("silver.teams",),
         outputs=("gold.team_crosswalk",),
     ),

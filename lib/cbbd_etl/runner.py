@@ -115,7 +115,15 @@ def run_job(ctx: JobContext) -> dict[str, Any]:
     started = time.time()
     event(log, "job started", job=ctx.job.name, run_id=ctx.run_id, season=ctx.season,
           date=str(ctx.date) if ctx.date else None)
-    report = ctx.job.load()(ctx)
+    from . import unchanged
+
+    found = unchanged.check(ctx, runs_dir(ctx.cfg))
+    if found is not None and found.earlier is not None:
+        report = found.skipped_report()
+    else:
+        report = ctx.job.load()(ctx)
+        if found is not None and report.get("reconciled", True) is not False:
+            unchanged.record(ctx, found, report)
     report = {"job": ctx.job.name, "run_id": ctx.run_id, "season": ctx.season,
               "seconds": round(time.time() - started, 2), **report}
     event(log, "job finished", **{k: v for k, v in report.items() if not isinstance(v, (list, dict))})

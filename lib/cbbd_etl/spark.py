@@ -92,7 +92,8 @@ def spark_conf(cfg: Config) -> dict[str, str]:
         "spark.sql.shuffle.partitions": str(cfg.spark.shuffle_partitions),
         "spark.sql.session.timeZone": "UTC",
         "spark.sql.iceberg.handle-timestamp-without-timezone": "false",
-        "spark.sql.adaptive.enabled": "true",
+        # Off in a local run (see spark.adaptive in defaults.yaml), on for Glue's season-sized jobs.
+        "spark.sql.adaptive.enabled": "true" if cfg.spark.adaptive else "false",
         "spark.sql.adaptive.coalescePartitions.enabled": "true",
     }
     if cfg.spark.master:

@@ -330,6 +330,8 @@ def _run_one(cfg: Config, session: _Session, job_name: str, run: WorkflowRun, op
         report = run_job(ctx)
         run.reports[job_name] = report
         result.__dict__.update(_counts(report))
+        if report.get("unchanged_since"):
+            result.note = f"unchanged since {report['unchanged_since']}"
         if report.get("reconciled", True) is False:
             result.error = "reconciled: false"
         else:

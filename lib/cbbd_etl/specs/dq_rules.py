@@ -116,6 +116,15 @@ class Rule:
         return "dqdl"
 
     @property
+    def reads_as_of(self) -> bool:
+        """Whether the outcome depends on the as-of date (a freshness rule, or SQL that names ``{as_of}``).
+
+        The others give the same result on the same snapshots whatever the day, so a run the next day can
+        reuse it (:func:`cbbd_etl.dq.job.rule_versions`).
+        """
+        return self.kind == "freshness" or AS_OF in (self.predicate or "") or AS_OF in (self.sql or "")
+
+    @property
     def tables_read(self) -> tuple[str, ...]:
         """Every table the rule reads: its own, the referenced one, those a reconciliation joins."""
         out = [self.table]

@@ -9,8 +9,9 @@ from ..table_spec import TableSpec, cols
 
 META_DQ_RESULTS = TableSpec(
     name="meta.dq_results",
-    comment="Data-quality results: one row per rule per evaluated data version (status, failing count, sample "
-            "failing keys); data_version fingerprints the snapshots of the tables the rules read.",
+    comment="Data-quality results: one row per rule per run that evaluated anything (status, failing count, "
+            "sample failing keys); data_version fingerprints the rule's version: its definition, the season, "
+            "the snapshots of the tables it reads and, for a rule that reads it, the as-of date.",
     keys=("run_id", "rule_id"),
     partition_by=("table_name",),
     lineage=False,
