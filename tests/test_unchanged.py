@@ -76,6 +76,12 @@ def test_gold_job_skips_unchanged_input_and_reruns_on_any_change(spark: Any, lak
     assert "unchanged_since" not in fourth and fourth["inserted"] == 1
     assert spark.table(gold).where("season = 2024").count() == 6
 
+    # reprocess runs it anyway and leaves the same record: the next plain run skips again
+    forced = run_job(make_context("gold_team_season", lake, spark=spark, season=2024, options={"reprocess": True}))
+    assert "unchanged_since" not in forced and forced["committed"] is False
+    assert _run(spark, lake)["unchanged_since"] == forced["run_id"]
+    fourth = forced
+
     # another season is another record; other code reruns it
     assert "unchanged_since" not in _run(spark, lake, season=2023)
     assert _run(spark, lake)["unchanged_since"] == fourth["run_id"]

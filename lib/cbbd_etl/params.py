@@ -136,7 +136,8 @@ MODE = Param("mode", "choice", default="backfill", choices=MODES,
 WINDOW_DAYS = Param("window_days", "int", default=7, minimum=1,
                     help="incremental mode: days before the as-of date fetched again")
 REPROCESS = Param("reprocess", "bool", default=False,
-                  help="silver jobs: read every bronze file of the season again, not only new ones")
+                  help="silver jobs: read every bronze file of the season again, not only new ones; "
+                       "gold jobs: rebuild the season even when nothing they read changed")
 ENDPOINTS = Param("endpoints", "list", help="comma list of endpoints (default: every default endpoint)")
 BASE_URL = Param("base_url", "str", run_property=None, help="API base URL (default: configuration)")
 MAX_CALLS = Param("max_calls", "int", minimum=0, help="stop after this many API calls")

@@ -47,6 +47,8 @@ class GlueSettings:
 
 
 SILVER_PARAMS: tuple[ParamRef, ...] = ("season", "reprocess")
+# reprocess=true rebuilds a gold job's season even when nothing it reads changed (see skip_if_unchanged).
+GOLD_PARAMS: tuple[ParamRef, ...] = ("season", "reprocess")
 
 
 @dataclass(frozen=True)
@@ -151,6 +153,7 @@ JOBS: tuple[JobSpec, ...] = (
                     "strength of schedule, Pythagorean expectation and luck, the final adjusted ratings.",
         layer="gold",
         skip_if_unchanged=True,
+        parameters=GOLD_PARAMS,
         inputs=("silver.games", "silver.team_game_stats"),
         outputs=("gold.team_season",),
     ),
@@ -161,6 +164,7 @@ JOBS: tuple[JobSpec, ...] = (
                     "(NumPy solver on the driver; previous season's final ratings as the preseason prior).",
         layer="gold",
         skip_if_unchanged=True,
+        parameters=GOLD_PARAMS,
         inputs=("silver.games", "silver.team_game_stats"),
         outputs=("gold.team_ratings_daily",),
     ),
@@ -171,6 +175,7 @@ JOBS: tuple[JobSpec, ...] = (
                     "predicted margin and total, form, rest, site) plus the labels.",
         layer="gold",
         skip_if_unchanged=True,
+        parameters=GOLD_PARAMS,
         inputs=("silver.games", "silver.team_game_stats"),
         outputs=("gold.game_features",),
     ),
@@ -181,6 +186,7 @@ JOBS: tuple[JobSpec, ...] = (
                     "flagged) and the AP/Coaches polls.",
         layer="gold",
         skip_if_unchanged=True,
+        parameters=GOLD_PARAMS,
         inputs=("silver.games", "silver.team_game_stats", "silver.rankings", "silver.ratings_srs",
                 "silver.ratings_adjusted", "silver.ratings_elo"),
         outputs=("gold.power_rankings",),
@@ -230,6 +236,7 @@ JOBS += (
                     "usage, rates and a team-adjusted box-score impact (gold.player_game, gold.player_season).",
         layer="gold",
         skip_if_unchanged=True,
+        parameters=GOLD_PARAMS,
         inputs=("silver.player_game_stats", "silver.team_game_stats", "silver.games", "gold.team_ratings_daily"),
         outputs=("gold.player_game", "gold.player_season"),
     ),
@@ -240,6 +247,7 @@ JOBS += (
                     "against the spread and the total, line movement, the model's edge and closing-line value.",
         layer="gold",
         skip_if_unchanged=True,
+        parameters=GOLD_PARAMS,
         inputs=("silver.game_lines", "silver.games", "gold.game_features"),
         outputs=("gold.market_lines",),
     ),
@@ -249,6 +257,7 @@ JOBS += (
         description="CBBD team ids beside the names KenPom, Torvik, Kaggle and the sportsbooks use.",
         layer="gold",
         skip_if_unchanged=True,
+        parameters=GOLD_PARAMS,
         inputs=("silver.teams",),
         outputs=("gold.team_crosswalk",),
     ),

@@ -19,7 +19,8 @@ What the fingerprint holds, and why each part:
   reruns it) and of the lake's config.
 
 Only jobs that declare ``skip_if_unchanged`` take part (:class:`cbbd_etl.registry.JobSpec`):
-their result must be a function of their declared tables alone. The record
+their result must be a function of their declared tables alone. ``reprocess=true`` runs the job anyway
+(and records the state it leaves, so the next run can skip again). The record
 is a small JSON file beside the run reports (``runs/unchanged/``), not a table:
 skipping must commit nothing. On AWS there is no runs folder and every job
 runs (each Glue job run is billed for its first minute anyway).
@@ -43,7 +44,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 log = get_logger("unchanged")
 
-_NOT_PARAMS = ("run_id", "job_name")
+_NOT_PARAMS = ("run_id", "job_name", "reprocess")   # reprocess forces a run; the record it leaves is the same
 _ZEROED = ("inserted", "updated", "deleted", "duplicates", "quarantined")
 _CARRIED = ("table",)
 
@@ -136,7 +137,7 @@ def check(ctx: "JobContext", runs: Path | None) -> Check | None:
         return found
     outputs = table_snapshots(ctx.spark, ctx.cfg, ctx.job.table_outputs)
     now = fingerprint(inputs, outputs, _params_key(ctx), code_version(), _config_version(ctx.cfg))
-    if earlier.get("fingerprint") == now:
+    if earlier.get("fingerprint") == now and not ctx.params.get("reprocess"):
         found.earlier = earlier
         event(log, "job unchanged", job=ctx.job.name, run_id=ctx.run_id, since=earlier.get("run_id"))
     return found
