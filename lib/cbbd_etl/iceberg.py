@@ -384,6 +384,29 @@ def live_snapshot(spark: "SparkSession", identifier: str) -> Any:
     return live_table(spark, identifier).currentSnapshot()
 
 
+def snapshot_labels(spark: "SparkSession", cfg: Config, names: Iterable[str]) -> dict[str, str]:
+    """Logical table name → its current snapshot id as text (``empty``: no snapshot yet; ``absent``: no table).
+
+    What a fingerprint of "the data a job read" is made of (data quality's rule versions, the gold skip of
+    :mod:`cbbd_etl.unchanged`): Iceberg snapshots are immutable, so equal labels mean equal rows.
+    Metadata only (:func:`live_snapshot`); a table the Java API cannot load falls back to its ``snapshots``
+    metadata table.
+    """
+    out: dict[str, str] = {}
+    for name in names:
+        ident = cfg.table(name)
+        if not table_exists(spark, ident):
+            out[name] = "absent"
+            continue
+        try:
+            snap = live_snapshot(spark, ident)
+            out[name] = str(snap.snapshotId()) if snap is not None else "empty"
+        except Exception:  # not an Iceberg table or no JVM API: the metadata table
+            rows = spark.sql(f"SELECT snapshot_id FROM {ident}.snapshots ORDER BY committed_at DESC LIMIT 1").collect()
+            out[name] = str(rows[0][0]) if rows else "empty"
+    return out
+
+
 def current_snapshot(spark: "SparkSession", identifier: str) -> tuple[int | None, int | None]:
     """``(snapshot id, parent id)`` of the table's current snapshot (see :func:`live_snapshot`)."""
     snap = live_snapshot(spark, identifier)

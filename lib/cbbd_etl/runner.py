@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
+from . import unchanged
 from .config import Config
 from .errors import UserError
 from .log import event, get_logger
@@ -115,8 +116,6 @@ def run_job(ctx: JobContext) -> dict[str, Any]:
     started = time.time()
     event(log, "job started", job=ctx.job.name, run_id=ctx.run_id, season=ctx.season,
           date=str(ctx.date) if ctx.date else None)
-    from . import unchanged
-
     found = unchanged.check(ctx, runs_dir(ctx.cfg))
     if found is not None and found.earlier is not None:
         report = found.skipped_report()

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
 from .config import Config
+from .iceberg import snapshot_labels
 from .log import event, get_logger
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -66,26 +67,9 @@ def code_version() -> str:
     return digest.hexdigest()[:24]
 
 
-def table_snapshots(spark: "SparkSession", cfg: Config, names: tuple[str, ...]) -> dict[str, str]:
-    """Logical table name → its current snapshot id (``empty``: no snapshot yet; ``absent``: no table)."""
-    from .iceberg import live_snapshot, table_exists
-
-    out: dict[str, str] = {}
-    for name in names:
-        ident = cfg.table(name)
-        if not table_exists(spark, ident):
-            out[name] = "absent"
-            continue
-        snap = live_snapshot(spark, ident)
-        out[name] = str(snap.snapshotId()) if snap is not None else "empty"
-    return out
-
-
 def _params_key(ctx: "JobContext") -> str:
     params = {k: v for k, v in sorted(ctx.params.items()) if k not in _NOT_PARAMS}
     return hashlib.sha256(json.dumps(params, default=str, sort_keys=True).encode()).hexdigest()[:16]
-
-
 
 
 def fingerprint(inputs: Mapping[str, str], outputs: Mapping[str, str], params_key: str, code: str,
@@ -108,6 +92,7 @@ class Check:
     """The state of one job before it runs: its inputs' snapshots and, if they match, the earlier run."""
 
     path: Path
+    params_key: str
     inputs: dict[str, str]
     earlier: dict[str, Any] | None = None
 
@@ -126,17 +111,17 @@ def check(ctx: "JobContext", runs: Path | None) -> Check | None:
     its inputs' snapshots and, when everything matches, the earlier run."""
     if not ctx.job.skip_if_unchanged or ctx.spark is None or runs is None:
         return None
-    path = runs / "unchanged" / f"{ctx.job.name}-{_params_key(ctx)}.json"
-    inputs = table_snapshots(ctx.spark, ctx.cfg, tuple(t for t in ctx.job.inputs if "." in t))
-    found = Check(path, inputs)
+    key = _params_key(ctx)
+    path = runs / "unchanged" / f"{ctx.job.name}-{key}.json"
+    found = Check(path, key, snapshot_labels(ctx.spark, ctx.cfg, [t for t in ctx.job.inputs if "." in t]))
     if not path.is_file():
         return found
     try:
         earlier = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):   # a truncated record: run the job, which rewrites it
         return found
-    outputs = table_snapshots(ctx.spark, ctx.cfg, ctx.job.table_outputs)
-    now = fingerprint(inputs, outputs, _params_key(ctx), code_version(), _config_version(ctx.cfg))
+    outputs = snapshot_labels(ctx.spark, ctx.cfg, ctx.job.table_outputs)
+    now = fingerprint(found.inputs, outputs, key, code_version(), _config_version(ctx.cfg))
     if earlier.get("fingerprint") == now and not ctx.params.get("reprocess"):
         found.earlier = earlier
         event(log, "job unchanged", job=ctx.job.name, run_id=ctx.run_id, since=earlier.get("run_id"))
@@ -145,11 +130,9 @@ def check(ctx: "JobContext", runs: Path | None) -> Check | None:
 
 def record(ctx: "JobContext", found: Check, report: Mapping[str, Any]) -> None:
     """After a successful run: the inputs as they were before it, the outputs as it left them."""
-    if ctx.spark is None:
-        return
-    outputs = table_snapshots(ctx.spark, ctx.cfg, ctx.job.table_outputs)
+    outputs = snapshot_labels(ctx.spark, ctx.cfg, ctx.job.table_outputs)
     doc = {"job": ctx.job.name, "run_id": ctx.run_id,
-           "fingerprint": fingerprint(found.inputs, outputs, _params_key(ctx), code_version(),
+           "fingerprint": fingerprint(found.inputs, outputs, found.params_key, code_version(),
                                       _config_version(ctx.cfg)),
            "inputs": found.inputs, "outputs": outputs, "report": dict(report)}
     found.path.parent.mkdir(parents=True, exist_ok=True)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
 from ..config import Config
 from ..errors import UserError
-from ..iceberg import append_rows, live_snapshot, table_exists
+from ..iceberg import append_rows, snapshot_labels, table_exists
 from ..log import event, get_logger
 from ..specs.dq_rules import Rule, all_rules
 from ..specs.dq_tables import META_DQ_RESULTS
@@ -153,27 +153,12 @@ def _decide_with_glue(spark: "SparkSession", rules: list[Rule], results: list[Ru
     return [by_id[r.id] for r in rules]
 
 
-def _snapshot_id(spark: "SparkSession", ident: str) -> str:
-    """The current snapshot of an Iceberg table through the Java API: metadata only, no Spark job."""
-    try:
-        snap = live_snapshot(spark, ident)
-        return str(snap.snapshotId()) if snap is not None else "empty"
-    except Exception:  # not an Iceberg table or no JVM API: fall back to the metadata table
-        rows = spark.sql(f"SELECT snapshot_id FROM {ident}.snapshots ORDER BY committed_at DESC LIMIT 1").collect()
-        return str(rows[0][0]) if rows else "empty"
-
-
 def table_snapshots(spark: "SparkSession", cfg: Config, rules: Iterable[Rule]) -> dict[str, str]:
-    """The current snapshot id of every table the rules read (``absent`` when it does not exist).
+    """The snapshot label (:func:`~cbbd_etl.iceberg.snapshot_labels`) of every table the rules read.
 
     ``meta.dq_results`` is left out: writing the results must not make the same data look new.
     """
-    names = sorted({t for r in rules for t in r.tables_read} - {META_DQ_RESULTS.name})
-    out: dict[str, str] = {}
-    for name in names:
-        ident = cfg.table(name)
-        out[name] = _snapshot_id(spark, ident) if table_exists(spark, ident) else "absent"
-    return out
+    return snapshot_labels(spark, cfg, sorted({t for r in rules for t in r.tables_read} - {META_DQ_RESULTS.name}))
 
 
 def rule_versions(rules: Iterable[Rule], snapshots: Mapping[str, str], season: int | None, as_of: dt.date,
