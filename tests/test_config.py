@@ -36,6 +36,15 @@ def test_adaptive_execution_is_off_locally_and_on_for_glue() -> None:
     assert spark_conf(on)["spark.sql.adaptive.enabled"] == "true"
 
 
+def test_cache_compression_is_off_locally_and_on_for_glue() -> None:
+    """A local run is CPU-bound (compressing each cached chunk costs more than its memory); Glue keeps it."""
+    from cbbd_etl.spark import spark_conf
+
+    local, aws = load_config(env={}), load_config(profile="aws", env={})
+    assert spark_conf(local)["spark.sql.inMemoryColumnarStorage.compressed"] == "false"
+    assert spark_conf(aws)["spark.sql.inMemoryColumnarStorage.compressed"] == "true"
+
+
 def test_env_overrides_are_typed() -> None:
     cfg = load_config(env={"CBBD_ETL__API__REQUESTS_PER_SECOND": "1.5", "CBBD_ETL__SIM__SIZE": "tiny",
                            "CBBD_ETL_PROFILE": "local"})

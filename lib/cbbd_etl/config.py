@@ -59,6 +59,7 @@ class SparkConfig:
     parallel_jobs: int                 # a local workflow run: how many ready jobs share the session at once
     parallel_tables: int               # a job with several tables (silver_reference: 9) loads this many at once
     adaptive: bool                     # spark.sql.adaptive.enabled: off locally (small queries), on for Glue
+    cache_compressed: bool             # compress cached tables: off locally (CPU-bound), on for Glue (memory)
     jvm_options: str                   # extra JVM flags of a local session (JIT and GC tuning)
     local_fs: str                      # file:// of a local session: "nio" (no chmod process per file) or "hadoop"
     iceberg_jar: str

@@ -95,6 +95,8 @@ def spark_conf(cfg: Config) -> dict[str, str]:
         # Off in a local run (see spark.adaptive in defaults.yaml), on for Glue's season-sized jobs.
         "spark.sql.adaptive.enabled": "true" if cfg.spark.adaptive else "false",
         "spark.sql.adaptive.coalescePartitions.enabled": "true",
+        # Off in a local run (see spark.cache_compressed in defaults.yaml), on for Glue.
+        "spark.sql.inMemoryColumnarStorage.compressed": "true" if cfg.spark.cache_compressed else "false",
     }
     if cfg.spark.master:
         conf.update({
