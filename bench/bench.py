@@ -301,10 +301,6 @@ def bench_duckdb(args: argparse.Namespace, spark_box: dict[str, Any], stages: di
         out["plays_duckdb_seconds"] = sec
         out["plays_duckdb_rows"] = con.execute(f"SELECT count(*) FROM '{target}'").fetchone()[0]
     out["plays_silver_stage_seconds"] = stages.get("silver_plays")
-    # silver_plays alone (see bench_plays_alone) when measured, else its stage in the full run.
-    ours = spark_box.get("plays_silver_seconds") or out["plays_silver_stage_seconds"]
-    if out.get("plays_duckdb_seconds") and ours:
-        out["plays_duckdb_ratio"] = round(ours / out["plays_duckdb_seconds"], 2)
 
     games = _data_files(cfg, "silver.games")
     tgs = _data_files(cfg, "silver.team_game_stats")
@@ -439,9 +435,12 @@ def main(argv: list[str] | None = None) -> int:
             results.update(guarded("noop", lambda: bench_noop(args, box)))
         if "plays" not in skip:
             results.update(guarded("plays", lambda: bench_plays_alone(args, box, work)))
-            box["plays_silver_seconds"] = results.get("plays_silver_seconds")
         if "duckdb" not in skip:
             results.update(guarded("duckdb", lambda: bench_duckdb(args, box, results["stages"], work)))
+            # Without the plays section, ours is silver_plays' stage in the full run (sharing the cores).
+            plays = results.get("plays_silver_seconds") or results.get("plays_silver_stage_seconds")
+            if plays and results.get("plays_duckdb_seconds"):
+                results["plays_duckdb_ratio"] = round(plays / results["plays_duckdb_seconds"], 2)
             # Without the noop section the team-season time is the full run's gold stage.
             ours = results.get("team_season_seconds") or results["stages"].get("gold_team_season")
             if ours and results.get("team_season_duckdb_seconds"):

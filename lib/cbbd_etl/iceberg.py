@@ -24,7 +24,7 @@ from .spark import sql_literal
 from .tables import LINEAGE_COLUMNS, TableSpec
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pyspark.sql import DataFrame, SparkSession
+    from pyspark.sql import Column, DataFrame, SparkSession
 
 log = get_logger("iceberg")
 _LINEAGE = {name for name, _ in LINEAGE_COLUMNS}
@@ -137,6 +137,17 @@ def dedupe_latest(df: "DataFrame", keys: Iterable[str]) -> "DataFrame":
     return df.withColumn("_rn", F.row_number().over(w)).where("_rn = 1").drop("_rn")
 
 
+def _stored_with_source_keys(source: "DataFrame", target: "DataFrame", keys: list[str],
+                             *extra: "Column") -> "DataFrame":
+    """The target rows whose key ``source`` has, as ``_t_<key>`` columns plus ``extra``: a semi join against the
+    broadcast source keys (null keys match null keys), reading only those target columns."""
+    from pyspark.sql import functions as F
+
+    tgt = target.select(*[F.col(k).alias(f"_t_{k}") for k in keys], *extra)
+    src_keys = F.broadcast(source.select(*[F.col(k).alias(f"_s_{k}") for k in keys]))
+    return tgt.join(src_keys, [tgt[f"_t_{k}"].eqNullSafe(src_keys[f"_s_{k}"]) for k in keys], "left_semi")
+
+
 def changed_rows(source: "DataFrame", target: "DataFrame", keys: Iterable[str],
                  broadcast_target: bool = False) -> "DataFrame":
     """Every source row classified against the target: ``_change`` is new, changed, unchanged or stale.
@@ -153,13 +164,11 @@ def changed_rows(source: "DataFrame", target: "DataFrame", keys: Iterable[str],
     from pyspark.sql import functions as F
 
     keys = list(keys)
-    tgt = target.select(*[F.col(k).alias(f"_t_{k}") for k in keys], F.col("_row_hash").alias("_t_hash"),
-                        F.col("_ingested_at").alias("_t_ingested"))
-    # Only stored rows whose key the source has can match: a semi join against the broadcast source keys
-    # shrinks the target side first, so a day's delta against a season of history joins a few hundred rows
-    # (and Spark can broadcast them) instead of shuffling the whole partition's keys.
-    src_keys = F.broadcast(source.select(*[F.col(k).alias(f"_s_{k}") for k in keys]))
-    tgt = tgt.join(src_keys, [tgt[f"_t_{k}"].eqNullSafe(src_keys[f"_s_{k}"]) for k in keys], "left_semi")
+    # Only stored rows whose key the source has can match: shrinking the target side first, a day's delta
+    # against a season of history joins a few hundred rows (and Spark can broadcast them) instead of
+    # shuffling the whole partition's keys.
+    tgt = _stored_with_source_keys(source, target, keys, F.col("_row_hash").alias("_t_hash"),
+                                   F.col("_ingested_at").alias("_t_ingested"))
     if broadcast_target:
         tgt = F.broadcast(tgt)
     cond = [source[k].eqNullSafe(tgt[f"_t_{k}"]) for k in keys]
@@ -237,25 +246,23 @@ def merge_upsert(
         unique = result.source_rows >= UNIQUE_CHECK_MIN_ROWS and _has_unique_keys(src, spec.keys, result.source_rows)
         before = live_snapshot(spark, ident)
         stored = _snapshot_records(before)
-        if stored == 0:
+        deduped = src if unique else dedupe_latest(src, spec.keys)
+        all_new = stored == 0
+        if not all_new:
+            target = spark.table(ident)
+            if prune:
+                for col, values in prune.items():
+                    target = target.where(F.col(col).isin(list(values)))
+            all_new = (not delete_missing and result.source_rows >= NEW_KEYS_CHECK_MIN_ROWS
+                       and not _any_key_stored(src, target, spec.keys))
+        if all_new:
             if result.source_rows:
-                _append_all_new(spark, ident, spec, src if unique else dedupe_latest(src, spec.keys), before,
-                                result)
-            event(log, "merge", **result.to_dict())
-            return result
-        target = spark.table(ident)
-        if prune:
-            for col, values in prune.items():
-                target = target.where(F.col(col).isin(list(values)))
-        if (not delete_missing and result.source_rows >= NEW_KEYS_CHECK_MIN_ROWS
-                and not _any_key_stored(src, target, spec.keys)):
-            _append_all_new(spark, ident, spec, src if unique else dedupe_latest(src, spec.keys), before, result)
+                _append_all_new(spark, ident, spec, deduped, before, result)
             event(log, "merge", **result.to_dict())
             return result
         # Classified once and cached: the counts and the MERGE source both come from this one join.
         small = stored is not None and stored <= BROADCAST_TARGET_MAX_ROWS
-        classified = changed_rows(src if unique else dedupe_latest(src, spec.keys), target, spec.keys,
-                                  broadcast_target=small).cache()
+        classified = changed_rows(deduped, target, spec.keys, broadcast_target=small).cache()
         counts = {r["_change"]: int(r["n"]) for r in
                   classified.groupBy("_change").agg(F.count("*").alias("n")).collect()}
         result.duplicates = result.source_rows - sum(counts.values())
@@ -317,14 +324,8 @@ NEW_KEYS_CHECK_MIN_ROWS = 50_000
 
 
 def _any_key_stored(source: "DataFrame", target: "DataFrame", keys: Iterable[str]) -> bool:
-    """Whether some target row has a key of ``source`` (null keys match null keys, as in ``changed_rows``)."""
-    from pyspark.sql import functions as F
-
-    keys = list(keys)
-    tgt = target.select(*[F.col(k).alias(f"_t_{k}") for k in keys])
-    src_keys = F.broadcast(source.select(*[F.col(k).alias(f"_s_{k}") for k in keys]))
-    return not tgt.join(src_keys, [tgt[f"_t_{k}"].eqNullSafe(src_keys[f"_s_{k}"]) for k in keys],
-                        "left_semi").isEmpty()
+    """Whether some target row has a key of ``source`` (the semi join ``changed_rows`` starts with)."""
+    return not _stored_with_source_keys(source, target, list(keys)).isEmpty()
 
 
 def _append_all_new(spark: "SparkSession", ident: str, spec: TableSpec, rows: "DataFrame", before: Any,
