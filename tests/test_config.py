@@ -45,6 +45,18 @@ def test_cache_compression_is_off_locally_and_on_for_glue() -> None:
     assert spark_conf(aws)["spark.sql.inMemoryColumnarStorage.compressed"] == "true"
 
 
+def test_bronze_reads_get_a_task_per_file_locally_and_sparks_default_on_glue() -> None:
+    """Gzip bronze cannot be split: locally at least 16 read tasks (2 cores: ~one file each), on Glue Spark's own
+    packing (one task per core is many there); a negative count is refused by name."""
+    from cbbd_etl.spark import spark_conf
+
+    local, aws = load_config(env={}), load_config(profile="aws", env={})
+    assert spark_conf(local)["spark.sql.files.minPartitionNum"] == "16"
+    assert "spark.sql.files.minPartitionNum" not in spark_conf(aws)
+    with pytest.raises(ConfigError, match="spark.file_read_tasks"):
+        load_config(env={"CBBD_ETL__SPARK__FILE_READ_TASKS": "-1"})
+
+
 def test_env_overrides_are_typed() -> None:
     cfg = load_config(env={"CBBD_ETL__API__REQUESTS_PER_SECOND": "1.5", "CBBD_ETL__SIM__SIZE": "tiny",
                            "CBBD_ETL_PROFILE": "local"})

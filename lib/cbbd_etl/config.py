@@ -60,6 +60,7 @@ class SparkConfig:
     parallel_tables: int               # a job with several tables (silver_reference: 9) loads this many at once
     adaptive: bool                     # spark.sql.adaptive.enabled: off locally (small queries), on for Glue
     cache_compressed: bool             # compress cached tables: off locally (CPU-bound), on for Glue (memory)
+    file_read_tasks: int               # spark.sql.files.minPartitionNum for bronze reads; 0: Spark's default
     jvm_options: str                   # extra JVM flags of a local session (JIT and GC tuning)
     local_fs: str                      # file:// of a local session: "nio" (no chmod process per file) or "hadoop"
     iceberg_jar: str
@@ -73,6 +74,8 @@ class SparkConfig:
             raise ConfigError("spark.parallel_jobs: must be >= 1")
         if self.parallel_tables < 1:
             raise ConfigError("spark.parallel_tables: must be >= 1")
+        if self.file_read_tasks < 0:
+            raise ConfigError("spark.file_read_tasks: must be >= 0 (0: Spark's default)")
         if self.local_fs not in ("nio", "hadoop"):
             raise ConfigError(f"spark.local_fs: must be nio or hadoop, not {self.local_fs!r}")
 

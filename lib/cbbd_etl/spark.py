@@ -98,6 +98,8 @@ def spark_conf(cfg: Config) -> dict[str, str]:
         # Off in a local run (see spark.cache_compressed in defaults.yaml), on for Glue.
         "spark.sql.inMemoryColumnarStorage.compressed": "true" if cfg.spark.cache_compressed else "false",
     }
+    if cfg.spark.file_read_tasks > 0:   # see spark.file_read_tasks in defaults.yaml: gzip bronze is not splittable
+        conf["spark.sql.files.minPartitionNum"] = str(cfg.spark.file_read_tasks)
     if cfg.spark.master:
         conf.update({
             # Listing a load's bronze files (hundreds of explicit paths) on the driver takes milliseconds

@@ -49,6 +49,7 @@ from ..errors import UserError
 from ..log import event, get_logger
 from .endpoints import ENDPOINTS, get_endpoint, match_path
 from .jsoncodec import dumps as encode_json
+from .render_pool import RenderError, RenderPool
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..config import Config
@@ -243,10 +244,13 @@ class FaultPlan:
         """The subset of ``game_ids`` hidden from ``slug`` (for tests and the gap-fill audit's truth)."""
         return {g for g in game_ids if self.is_withheld(slug, g)}
 
-    def apply_withholding(self, slug: str, data: Any, path_params: Mapping[str, str]) -> Any:
+    def withholds(self, slug: str) -> bool:
+        """Whether some game ids are hidden from ``slug`` now (its answers then depend on this plan)."""
         with self._lock:
-            active = any(slug in slugs for slugs, _ in self._withheld.values())
-        if not active:
+            return any(slug in slugs for slugs, _ in self._withheld.values())
+
+    def apply_withholding(self, slug: str, data: Any, path_params: Mapping[str, str]) -> Any:
+        if not self.withholds(slug):
             return data
         if "gameId" in path_params and self.is_withheld(slug, _as_int(path_params["gameId"])):
             return [] if isinstance(data, list) else data
@@ -277,6 +281,11 @@ class ServerStats:
         self.by_status: Counter = Counter()
         self.faults: Counter = Counter()
         self.encodings: Counter = Counter()  # responses sent per gzip mode: "off", "chunked", "length"
+        self.rendered_by: Counter = Counter()  # answers rendered per worker pid (api/render_pool.py)
+
+    def record_render(self, pid: int) -> None:
+        with self._lock:
+            self.rendered_by[pid] += 1
 
     def record_encoding(self, mode: str) -> None:
         with self._lock:
@@ -303,7 +312,8 @@ class ServerStats:
             return {"total": self.total, "by_path": dict(self.by_path), "by_endpoint": dict(self.by_endpoint),
                     "by_request": dict(self.by_request), "ok_by_request": dict(self.ok_by_request),
                     "by_status": {str(k): v for k, v in self.by_status.items()}, "faults": dict(self.faults),
-                    "encodings": dict(self.encodings)}
+                    "encodings": dict(self.encodings),
+                    "rendered_by": {str(k): v for k, v in self.rendered_by.items()}}
 
 
 # ---------------------------------------------------------------- the server
@@ -339,7 +349,7 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(status, {"message": "Internal Server Error" if status == 500
                                        else "Service Unavailable"})
         try:
-            data = api.source.query(path, params)
+            body = api.render(endpoint.slug, key, path, params, path_params, fault)
         except Exception as exc:  # noqa: BLE001 - every source error becomes an HTTP status
             status = int(getattr(exc, "status", 500) or 500)
             message = str(getattr(exc, "message", "") or exc) if status < 500 else "Internal Server Error"
@@ -347,12 +357,6 @@ class _Handler(BaseHTTPRequestHandler):
                 event(log, "source error", level=40, path=path, error=repr(exc)[:300])
             api.stats.record(path, template, key, status, None)
             return self._send(status, {"message": message})
-        data = api.faults.apply_withholding(endpoint.slug, data, path_params)
-        if fault == "empty" and isinstance(data, list):
-            data = []
-        elif fault == "extra":
-            data = _with_extra_fields(data, _unit(api.faults.seed, key))
-        body = encode_json(data)
         api.stats.record(path, template, key, 200, fault)
         if fault == "slow":
             time.sleep(api.faults.slow_seconds)
@@ -447,9 +451,11 @@ class ApiServer:
     """The CBBD-compatible server around ``source``; ``start()`` runs it on a background thread."""
 
     def __init__(self, source: QuerySource, api_key: str, faults: FaultPlan | None = None,
-                 host: str = "127.0.0.1", port: int = 0, gzip: str = "off") -> None:
+                 host: str = "127.0.0.1", port: int = 0, gzip: str = "off",
+                 render_pool: RenderPool | None = None) -> None:
         if not api_key:
             raise UserError("the local API server needs a key to check")
+        self.render_pool = render_pool
         self.gzip = check_gzip_mode(gzip)
         self.source = source
         self._key = api_key
@@ -478,8 +484,32 @@ class ApiServer:
             return False
         return hmac.compare_digest(header[7:].strip().encode(), self._key.encode())
 
+    def render(self, slug: str, key: str, path: str, params: Mapping[str, str],
+               path_params: Mapping[str, str], fault: str | None) -> bytes:
+        """The JSON body for one request (``fault`` already decided): from a render worker when one serves
+        ``slug`` and no fault or withholding changes the answer, else from ``source`` in this process."""
+        pool = self.render_pool
+        if pool is not None and pool.serves(slug) and fault not in ("empty", "extra") \
+                and not self.faults.withholds(slug):
+            try:
+                pid, body = pool.render(slug, key, path, params)
+            except RenderError as exc:
+                self.stats.record_render(exc.pid)
+                raise
+            self.stats.record_render(pid)
+            return body
+        data = self.faults.apply_withholding(slug, self.source.query(path, dict(params)), path_params)
+        if fault == "empty" and isinstance(data, list):
+            data = []
+        elif fault == "extra":
+            data = _with_extra_fields(data, _unit(self.faults.seed, key))
+        return encode_json(data)
+
     def set_as_of(self, as_of: object) -> None:
         """Move the source's clock (a simulator's ``set_as_of``): later requests see the season at ``as_of``."""
+        if self.render_pool is not None:
+            raise UserError("this server renders in worker processes, which keep the clock it started with; "
+                            "start it without render workers to move the clock")
         setter = getattr(self.source, "set_as_of", None)
         if setter is None:
             raise UserError(f"{type(self.source).__name__} has no clock to set")
@@ -501,6 +531,8 @@ class ApiServer:
             self._thread.join(timeout=5)
             self._thread = None
         self._httpd.server_close()
+        if self.render_pool is not None:
+            self.render_pool.close()
 
     def __enter__(self) -> "ApiServer":
         return self if self._thread else self.start()
@@ -512,7 +544,7 @@ class ApiServer:
 def serve_sim(season: int = 2024, size: str = "demo", seed: int = 7, api_key: str | None = None,
               faults: FaultPlan | str | None = None, host: str = "127.0.0.1", port: int = 0,
               seasons: list[int] | None = None, gzip: str = "off", realism: bool | object = True,
-              as_of: object = None) -> ApiServer:
+              as_of: object = None, render_workers: int = 0) -> ApiServer:
     """Start the simulator behind a local server; use as ``with serve_sim(...) as srv:`` or call ``.stop()``.
 
     ``api_key`` defaults to a random token (``srv.api_key``). ``faults`` is a
@@ -520,6 +552,10 @@ def serve_sim(season: int = 2024, size: str = "demo", seed: int = 7, api_key: st
     :data:`GZIP_MODES` (``off``, ``chunked``, ``length``; see the module doc). ``as_of`` (a date or
     date-time) serves the season in progress at that moment (``sim/timeline.py``); move the clock of the
     running server with :meth:`ApiServer.set_as_of`.
+
+    ``render_workers`` > 0 simulates the seasons now and forks that many processes that render plays,
+    substitutions and lineups (``api/render_pool.py``); the clock then stays at ``as_of``. Only where
+    forking is safe: a process with no JVM and no other threads (``SimServerProcess``'s child).
     """
     import secrets
 
@@ -529,9 +565,25 @@ def serve_sim(season: int = 2024, size: str = "demo", seed: int = 7, api_key: st
     source = SimulatedApi(season=season, size=size, seed=seed, seasons=seasons,
                           realism=realism, as_of=as_of)  # type: ignore[arg-type]
     plan = FaultPlan.parse(faults) if isinstance(faults, str) or faults is None else faults
+    pool = _sim_render_pool(source, render_workers) if render_workers > 0 else None
     server = ApiServer(source, api_key or f"sim-{secrets.token_urlsafe(18)}", plan, host=host, port=port,
-                       gzip=check_gzip_mode(gzip))
+                       gzip=check_gzip_mode(gzip), render_pool=pool)
     return server.start()
+
+
+def _sim_render_pool(source: Any, workers: int) -> RenderPool:
+    """Workers for the simulator's per-game families, forked once every served season is simulated.
+
+    The families rebuilt on every call (``sim.catalog.UNCACHED``: plays, substitutions, lineups by game)
+    spread over the workers; ``lineups_team``, which the simulator builds once for all teams and caches,
+    stays with one worker so it is built once.
+    """
+    from ..sim.catalog import UNCACHED
+
+    for number in source.seasons:
+        season = source.season_data(number)
+        _ = season.games_by_team, season.player_by_id   # built once here rather than once per worker
+    return RenderPool(source, workers, slugs=UNCACHED | {"lineups_team"}, pinned=frozenset({"lineups_team"}))
 
 
 # ---------------------------------------------------------------- the simulator in its own process
@@ -590,18 +642,23 @@ class SimServerProcess:
     Why: the simulator and the server's JSON encoding are pure Python, and so
     is the client's side of ingestion (decoding, counting, compressing,
     writing). In one process the two share one core under the GIL; here each
-    gets its own. Faults and the clock are not offered: tests that steer the
-    server use :func:`serve_sim` in-process. The constructor does not wait:
+    gets its own. The child also forks ``render_workers`` processes (default:
+    one per core) for plays, substitutions and lineups (``api/render_pool.py``),
+    so the simulator is not held to one core either. Fault rates are offered;
+    steering (withholding, the clock) is not: tests that steer the server use
+    :func:`serve_sim` in-process. The constructor does not wait:
     the child simulates the season while the caller goes on (e.g. starts
     its JVM); the first use of ``url`` waits until it serves.
     """
 
     def __init__(self, startup_timeout: float = 120.0, **kwargs: Any) -> None:
+        import os
         import secrets
         import subprocess
         import sys
 
         kwargs.setdefault("api_key", f"sim-{secrets.token_urlsafe(18)}")
+        kwargs.setdefault("render_workers", os.cpu_count() or 1)
         self._key = str(kwargs["api_key"])
         self._timeout = startup_timeout
         self._url: str | None = None
