@@ -627,7 +627,7 @@ def local_server_api(cfg: "Config") -> dict[str, Any]:
     """Client settings for asking a local simulator instead of the real API (``make demo``, ``make bench``).
 
     As fast as it answers: the real API's rate limit stays the default. A longer read timeout: the simulator
-    renders a busy day of plays (30-45 MB of JSON in a full season) in one Python process that shares two
+    renders a busy day of plays (30-45 MB of JSON in a full season) in Python processes that share two
     cores with the JVM and the client, and at 30 s such days timed out and were asked again (11 of 137
     ``/plays/date`` calls of a full season; each retry is a charged call and renders the day once more).
     """
