@@ -6,6 +6,8 @@ reference, and check from the server's own counters that the workers, not the se
 """
 from __future__ import annotations
 
+import os
+import signal
 import time
 from pathlib import Path
 
@@ -113,3 +115,27 @@ def test_pinned_family_is_rendered_by_one_worker() -> None:
     assert statuses == [200] * len(plays) * 2
     assert list(after_lineups.values()) == [len(lineups)], after_lineups
     assert len(after_plays) == 2, after_plays
+
+
+def test_a_killed_worker_loses_no_answer() -> None:
+    """Must show: after one worker is killed (SIGKILL) its requests go to the other, and after both are, the
+    server answers in its own process; every answer stays 200 and byte-identical to one process's."""
+    paths = _paths()[:-4]    # the routed families' good requests (and no /games)
+    with serve_sim(season=SEASON, size=SIZE, seed=SEED, api_key=KEY) as reference:
+        expected = _answers(reference.url, paths)
+    with SimServerProcess(season=SEASON, size=SIZE, seed=SEED, api_key=KEY, render_workers=2) as server:
+        assert _answers(server.url, paths) == expected
+        pids = sorted(int(p) for p in server.stats.snapshot()["rendered_by"])
+        assert len(pids) == 2
+        os.kill(pids[0], signal.SIGKILL)
+        assert _gone(pids[0])
+        assert _answers(server.url, paths) == expected
+        after_one = server.stats.snapshot()["rendered_by"]
+        for pid in pids[1:]:
+            os.kill(pid, signal.SIGKILL)
+            assert _gone(pid)
+        assert _answers(server.url, paths) == expected
+        after_both = server.stats.snapshot()["rendered_by"]
+    assert all(status == 200 for status, _ in expected)
+    assert after_one[str(pids[1])] == 2 * len(paths) - after_one[str(pids[0])], "the live worker took the rest"
+    assert after_both == after_one, "with no worker left, the server rendered them itself"

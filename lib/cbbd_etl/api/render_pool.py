@@ -111,19 +111,29 @@ class RenderPool:
     def pids(self) -> list[int]:
         return [int(w.process.pid or 0) for w in self._workers]
 
+    def _alive(self) -> list[_Worker]:
+        return [w for w in self._workers if w.process.is_alive()]
+
     def serves(self, slug: str) -> bool:
-        return slug in self.slugs
+        """Whether a worker answers ``slug``: a routed slug while at least one worker lives. With none left
+        (killed, out of memory) the server answers in its own process again, the same bytes, only slower."""
+        return slug in self.slugs and bool(self._alive())
 
     def _pick(self, slug: str, key: str) -> _Worker:
-        """The worker for one request, its lock held: the pinned one, else the first idle one from the hash."""
-        n = len(self._workers)
-        first = zlib.crc32((slug if slug in self.pinned else key).encode("utf-8")) % n
+        """A live worker for one request, its lock held: the pinned one, else the first idle one from the hash.
+
+        A worker that died is skipped: its requests move to the others (a pinned slug to the next live one).
+        """
+        live = self._alive()
+        if not live:
+            raise RenderError(503, "Service Unavailable", "every render worker is gone", 0)
+        first = zlib.crc32((slug if slug in self.pinned else key).encode("utf-8")) % len(live)
         if slug not in self.pinned:
-            for step in range(n):
-                worker = self._workers[(first + step) % n]
+            for step in range(len(live)):
+                worker = live[(first + step) % len(live)]
                 if worker.lock.acquire(blocking=False):
                     return worker
-        worker = self._workers[first]
+        worker = live[first]
         worker.lock.acquire()
         return worker
 

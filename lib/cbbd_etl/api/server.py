@@ -494,7 +494,8 @@ class ApiServer:
             try:
                 pid, body = pool.render(slug, key, path, params)
             except RenderError as exc:
-                self.stats.record_render(exc.pid)
+                if exc.pid:
+                    self.stats.record_render(exc.pid)
                 raise
             self.stats.record_render(pid)
             return body
