@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import signal
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import requests
@@ -107,8 +108,6 @@ def test_pinned_family_is_rendered_by_one_worker() -> None:
     with SimServerProcess(season=SEASON, size=SIZE, seed=SEED, api_key=KEY, render_workers=2) as server:
         assert all(status == 200 for status, _ in _answers(server.url, lineups))
         after_lineups = server.stats.snapshot()["rendered_by"]
-        from concurrent.futures import ThreadPoolExecutor
-
         with ThreadPoolExecutor(4) as pool:   # concurrent requests: an idle worker takes the next one
             statuses = list(pool.map(lambda p: _answers(server.url, [p])[0][0], plays * 2))
         after_plays = server.stats.snapshot()["rendered_by"]

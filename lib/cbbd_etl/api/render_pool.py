@@ -46,14 +46,19 @@ class RenderError(Exception):
         self.status, self.message, self.pid = status, message, pid
 
 
+def source_error(exc: BaseException) -> tuple[int, str]:
+    """The HTTP status and message for an error a source raised: its ``status`` (500 without one) and its
+    ``message`` (else its text). The server answers with these, whichever process the source ran in."""
+    return int(getattr(exc, "status", 500) or 500), str(getattr(exc, "message", "") or exc)
+
+
 def _render(source: "QuerySource", path: str, params: dict[str, str]) -> bytes:
     """One answer as the tagged bytes a worker sends back (``0`` + JSON, or ``1`` + the error as JSON)."""
     try:
         return _OK + encode_json(source.query(path, params))
     except Exception as exc:  # noqa: BLE001 - every source error becomes an HTTP status, as in the server
-        status = int(getattr(exc, "status", 500) or 500)
-        error = {"status": status, "message": str(getattr(exc, "message", "") or exc), "error": repr(exc)[:300]}
-        return _ERROR + json.dumps(error).encode("utf-8")
+        status, message = source_error(exc)
+        return _ERROR + json.dumps({"status": status, "message": message, "error": repr(exc)[:300]}).encode("utf-8")
 
 
 def _worker_main(source: "QuerySource", conn: Connection) -> None:
@@ -107,26 +112,18 @@ class RenderPool:
     def __repr__(self) -> str:
         return f"RenderPool(workers={len(self._workers)}, slugs={sorted(self.slugs)})"
 
-    @property
-    def pids(self) -> list[int]:
-        return [int(w.process.pid or 0) for w in self._workers]
-
-    def _alive(self) -> list[_Worker]:
-        return [w for w in self._workers if w.process.is_alive()]
-
     def serves(self, slug: str) -> bool:
-        """Whether a worker answers ``slug``: a routed slug while at least one worker lives. With none left
-        (killed, out of memory) the server answers in its own process again, the same bytes, only slower."""
-        return slug in self.slugs and bool(self._alive())
+        return slug in self.slugs
 
-    def _pick(self, slug: str, key: str) -> _Worker:
-        """A live worker for one request, its lock held: the pinned one, else the first idle one from the hash.
+    def _pick(self, slug: str, key: str) -> _Worker | None:
+        """A live worker for one request, its lock held: the pinned one, else the first idle one from the hash;
+        None when none lives.
 
         A worker that died is skipped: its requests move to the others (a pinned slug to the next live one).
         """
-        live = self._alive()
+        live = [w for w in self._workers if w.process.is_alive()]
         if not live:
-            raise RenderError(503, "Service Unavailable", "every render worker is gone", 0)
+            return None
         first = zlib.crc32((slug if slug in self.pinned else key).encode("utf-8")) % len(live)
         if slug not in self.pinned:
             for step in range(len(live)):
@@ -137,10 +134,13 @@ class RenderPool:
         worker.lock.acquire()
         return worker
 
-    def render(self, slug: str, key: str, path: str, params: Mapping[str, str]) -> tuple[int, bytes]:
+    def render(self, slug: str, key: str, path: str, params: Mapping[str, str]) -> tuple[int, bytes] | None:
         """The worker's pid and the JSON bytes of ``source.query(path, params)``; a :class:`RenderError` when
-        the source raised."""
+        the source raised. None when no worker lives (killed, out of memory): the server then answers in its
+        own process again, the same bytes, only slower."""
         worker = self._pick(slug, key)
+        if worker is None:
+            return None
         pid = int(worker.process.pid or 0)
         try:
             worker.conn.send((path, dict(params)))

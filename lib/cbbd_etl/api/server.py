@@ -49,7 +49,7 @@ from ..errors import UserError
 from ..log import event, get_logger
 from .endpoints import ENDPOINTS, get_endpoint, match_path
 from .jsoncodec import dumps as encode_json
-from .render_pool import RenderError, RenderPool
+from .render_pool import RenderError, RenderPool, source_error
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..config import Config
@@ -351,9 +351,9 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             body = api.render(endpoint.slug, key, path, params, path_params, fault)
         except Exception as exc:  # noqa: BLE001 - every source error becomes an HTTP status
-            status = int(getattr(exc, "status", 500) or 500)
-            message = str(getattr(exc, "message", "") or exc) if status < 500 else "Internal Server Error"
+            status, message = source_error(exc)
             if status >= 500:
+                message = "Internal Server Error"
                 event(log, "source error", level=40, path=path, error=repr(exc)[:300])
             api.stats.record(path, template, key, status, None)
             return self._send(status, {"message": message})
@@ -492,13 +492,13 @@ class ApiServer:
         if pool is not None and pool.serves(slug) and fault not in ("empty", "extra") \
                 and not self.faults.withholds(slug):
             try:
-                pid, body = pool.render(slug, key, path, params)
+                rendered = pool.render(slug, key, path, params)
             except RenderError as exc:
-                if exc.pid:
-                    self.stats.record_render(exc.pid)
+                self.stats.record_render(exc.pid)
                 raise
-            self.stats.record_render(pid)
-            return body
+            if rendered is not None:
+                self.stats.record_render(rendered[0])
+                return rendered[1]
         data = self.faults.apply_withholding(slug, self.source.query(path, dict(params)), path_params)
         if fault == "empty" and isinstance(data, list):
             data = []
