@@ -72,3 +72,68 @@ def test_invalid_bodies_raise_what_json_loads_raises(body: bytes) -> None:
         json.loads(body)
     with pytest.raises((ValueError, UnicodeDecodeError)):
         jsoncodec.loads(body)
+
+
+def test_a_large_body_is_decoded_with_the_collector_off_and_it_comes_back() -> None:
+    """A large body decodes to the standard library's value and leaves the collector on; a pause turns it off."""
+    import gc
+
+    body = _compact([{"id": i, "text": "x" * 100} for i in range(12_000)])
+    assert len(body) >= jsoncodec.GC_PAUSE_MIN_BYTES
+    assert gc.isenabled()
+    assert jsoncodec.loads(body) == json.loads(body)
+    assert gc.isenabled()
+    starts: list[str] = []
+
+    def count(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            starts.append(phase)
+
+    gc.callbacks.append(count)
+    try:
+        json.loads(body)
+        with_collector = len(starts)
+        starts.clear()
+        jsoncodec.loads(body)
+        paused = len(starts)
+    finally:
+        gc.callbacks.remove(count)
+    assert with_collector > 10 and paused <= 1   # at most the one pass when the collector comes back
+    with jsoncodec._collector_paused(True):
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    with jsoncodec._collector_paused(False):
+        assert gc.isenabled()
+    small = _compact([1, 2, 3])
+    assert jsoncodec.loads(small) == [1, 2, 3] and gc.isenabled()
+
+
+def test_collector_pauses_nest_across_threads_and_respect_a_collector_already_off() -> None:
+    """Two overlapping decodes: the collector returns only when the last ends; if it was off, it stays off."""
+    import gc
+    import threading
+
+    entered, release = threading.Event(), threading.Event()
+
+    def long_decode() -> None:
+        with jsoncodec._collector_paused(True):
+            entered.set()
+            release.wait(5)
+
+    t = threading.Thread(target=long_decode)
+    t.start()
+    assert entered.wait(5)
+    with jsoncodec._collector_paused(True):
+        assert not gc.isenabled()
+    assert not gc.isenabled(), "the other thread's decode is still running"
+    release.set()
+    t.join(5)
+    assert gc.isenabled()
+
+    gc.disable()
+    try:
+        with jsoncodec._collector_paused(True):
+            pass
+        assert not gc.isenabled(), "a collector someone else turned off stays off"
+    finally:
+        gc.enable()
