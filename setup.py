@@ -22,6 +22,10 @@ TEST = [
     "pytest-timeout>=2.3",
     "chispa>=0.10",
     "moto[s3,ssm,secretsmanager,dynamodb,glue]>=5",
+    # botocore 1.44.18 speaks rest-json to Athena; moto (5.2.6, the newest) still answers only its json
+    # protocol, so every Athena call under moto is "404 Not yet implemented" (tests/test_views.py). The product
+    # itself is fine with either: the bound is for the tests' AWS stand-in.
+    "botocore<1.44.14",
     "python-hcl2>=4.3",
     "hypothesis>=6.100",
     "pytest-cov>=5",
