@@ -145,19 +145,17 @@ def read_json_records(
         parts.append(_fast_records(spark, fast, schema_ddl))
     df = parts[0] if len(parts) == 1 else parts[0].unionByName(parts[1])
     from ..spark import local_frame
+    from .common import utc_timestamp
 
+    # A file's fetch time becomes a timestamp here, once per file, not once per record after the join.
     lineage = local_frame(
         spark,
         [(f.uri.removeprefix("file://").removeprefix("file:"), f.uri, f.fetched_at, f.run_id, f.record_count, f.season, f.params)
          for f in files],
         "_file STRING, _source_file STRING, _fetched STRING, _src_run_id STRING, _file_records INT, _season INT, "
         "_params STRING",
-    )
-    return (
-        df.join(F.broadcast(lineage), "_file", "left")
-        .withColumn("_ingested_at", F.to_timestamp("_fetched"))
-        .drop("_file", "_fetched")
-    )
+    ).withColumn("_ingested_at", utc_timestamp("_fetched")).drop("_fetched")
+    return df.join(F.broadcast(lineage), "_file", "left").drop("_file")
 
 
 def _file_path() -> "Any":

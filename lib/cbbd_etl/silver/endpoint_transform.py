@@ -11,6 +11,7 @@ import functools
 from typing import TYPE_CHECKING
 
 from .api_models import FlatColumn
+from .common import utc_timestamp
 from .endpoint_tables import EndpointTable, _int_like, get_endpoint_table
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -97,7 +98,7 @@ def _typed(c: FlatColumn) -> "SparkColumn":
 
     col = _raw_path(c)
     if c.source_kind == "datetime":
-        return F.to_timestamp(col)
+        return utc_timestamp(col)
     if c.source_kind == "date":
         return F.to_date(col)
     if c.source_kind == "array":

@@ -25,6 +25,7 @@ from ..iceberg import commit_lock, current_snapshot, ensure_table
 from ..spark import local_frame
 from ..tables import META_BRONZE_PROCESSED
 from .bronze_reader import BronzeFile
+from .common import utc_timestamp
 
 if TYPE_CHECKING:  # pragma: no cover
     from pyspark.sql import SparkSession
@@ -151,7 +152,7 @@ def _append_marks(spark: "SparkSession", cfg: Config, ident: str, marks: list[tu
         "target_table STRING, source_file STRING, sha256 STRING, season INT, record_count BIGINT, fetched STRING, "
         "outcome STRING, run_id STRING")
     rows = rows.select("target_table", "source_file", "sha256", "season", "record_count",
-                       F.to_timestamp("fetched").alias("fetched_at"), "outcome", "run_id",
+                       utc_timestamp("fetched").alias("fetched_at"), "outcome", "run_id",
                        F.current_timestamp().alias("processed_at"))
     rows.select(*[c for c, _ in META_BRONZE_PROCESSED.all_columns]).writeTo(ident).append()
     after, parent = current_snapshot(spark, ident)

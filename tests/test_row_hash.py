@@ -1,0 +1,102 @@
+"""The content hash that decides "unchanged": what it tells apart, what it ignores, and rows hashed the old way.
+
+``iceberg.row_hash`` is ``xxhash64`` with a null mask and the null shape of nested values; rows written before
+carry ``sha256(to_json(row))`` (``legacy_row_hash``). A MERGE must see a stored legacy row with the same
+content as unchanged (an upgrade rewrites nothing and commits no snapshot) and a changed one as changed.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from cbbd_etl.iceberg import LEGACY_HASH_LENGTH, conform, ensure_table, legacy_row_hash, merge_upsert, snapshot_ids
+from cbbd_etl.iceberg import with_row_hash
+from cbbd_etl.tables import Column, TableSpec
+
+pytestmark = pytest.mark.spark
+
+SPEC = TableSpec(
+    name="silver.row_hash_probe",
+    columns=(Column("id", "BIGINT", False), Column("season", "INT", False), Column("a", "STRING"),
+             Column("b", "STRING"), Column("x", "DOUBLE"),
+             Column("people", "ARRAY<STRUCT<name: STRING, id: BIGINT>>")),
+    keys=("id",), partition_by=("season",))
+
+BASE: dict[str, Any] = {"id": 1, "season": 2024, "a": "p", "b": None, "x": 1.5,
+                        "people": [{"name": "Ann", "id": 7}, {"name": None, "id": 8}]}
+
+
+def _frame(spark, rows: list[dict[str, Any]], ingested_day: int = 1, sources: list[str] | None = None):
+    """Rows as a frame with lineage; ``sources``: each row's ``_source_file`` (default ``f1``)."""
+    from pyspark.sql import functions as F
+
+    schema = ("id BIGINT, season INT, a STRING, b STRING, x DOUBLE, people ARRAY<STRUCT<name: STRING, id: BIGINT>>, "
+              "_source_file STRING")
+    names = sources or ["f1"] * len(rows)
+    df = spark.createDataFrame([(*[r[k] for k in ("id", "season", "a", "b", "x", "people")], name)
+                                for r, name in zip(rows, names)], schema)
+    return df.withColumn("_ingested_at", F.lit(dt.datetime(2024, 1, ingested_day))).withColumn("_run_id", F.lit("r"))
+
+
+def _hashes(spark, variants: dict[str, dict[str, Any]], ingested_day: int = 1) -> dict[str, str]:
+    """Each variant's hash; the variant's name rides in ``_source_file`` (lineage: not hashed)."""
+    df = with_row_hash(conform(_frame(spark, list(variants.values()), ingested_day, list(variants)), SPEC), SPEC)
+    return {r["_source_file"]: r["_row_hash"] for r in df.collect()}
+
+
+def test_the_hash_tells_content_apart_and_ignores_lineage_and_double_noise(spark) -> None:
+    base = _hashes(spark, {"base": BASE})["base"]
+    assert len(base) == 16 and int(base, 16) >= 0
+    assert _hashes(spark, {"later": BASE}, ingested_day=9) == {"later": base}          # lineage is not content
+    assert _hashes(spark, {"noise": {**BASE, "x": 1.5 + 1e-12}}) == {"noise": base}   # last-bit noise of a sum
+    # Every variant has the base row's key. The ones marked * hash alike under xxhash64 of the values alone
+    # (it skips nulls): the null mask and the nested null shape tell them apart.
+    variants = {
+        "a changed": {**BASE, "a": "q"},
+        "the key changed": {**BASE, "id": 2},
+        "a double changed": {**BASE, "x": 1.25},
+        "a nested field changed": {**BASE, "people": [{"name": "Ann", "id": 7}, {"name": None, "id": 9}]},
+        "an element added": {**BASE, "people": [*BASE["people"], {"name": "Bo", "id": 9}]},
+        "* a's value moved to b": {**BASE, "a": None, "b": "p"},
+        "* nested nulls moved": {**BASE, "people": [{"name": "Ann", "id": None}, {"name": None, "id": 7},
+                                                    {"name": None, "id": 8}]},
+        "* a null element first": {**BASE, "people": [None, {"name": "Ann", "id": 7}]},
+        "* a null element last": {**BASE, "people": [{"name": "Ann", "id": 7}, None]},
+        "* the array empty": {**BASE, "people": []},
+        "* the array null": {**BASE, "people": None},
+    }
+    hashed = _hashes(spark, variants)
+    assert set(hashed) == set(variants)
+    for name, h in hashed.items():
+        assert h != base, name
+    assert len(set(hashed.values())) == len(variants), hashed
+
+
+def test_rows_stored_with_the_legacy_hash_stay_unchanged_until_their_content_changes(spark, lake) -> None:
+    from pyspark.sql import functions as F
+
+    ident = ensure_table(spark, lake, SPEC)
+    rows = [BASE, {**BASE, "id": 2, "a": "two"}, {**BASE, "id": 3, "people": None}]
+    legacy = conform(_frame(spark, rows), SPEC).withColumn("_row_hash", legacy_row_hash(SPEC))
+    legacy.select(*[c for c, _ in SPEC.all_columns]).writeTo(ident).append()
+    stored = {r["id"]: r["_row_hash"] for r in spark.table(ident).collect()}
+    assert {len(h) for h in stored.values()} == {LEGACY_HASH_LENGTH}
+
+    before = snapshot_ids(spark, ident)
+    replay = merge_upsert(spark, lake, SPEC, _frame(spark, rows, 2), prune={"season": [2024]})
+    assert (replay.inserted, replay.updated, replay.unchanged, replay.committed) == (0, 0, 3, False)
+    assert snapshot_ids(spark, ident) == before
+
+    changed = [rows[0], {**rows[1], "a": "TWO"}, rows[2], {**BASE, "id": 4}]
+    result = merge_upsert(spark, lake, SPEC, _frame(spark, changed, 3), prune={"season": [2024]})
+    assert (result.inserted, result.updated, result.unchanged, result.committed) == (1, 1, 2, True)
+    after = {r["id"]: (r["a"], r["_row_hash"]) for r in spark.table(ident).orderBy("id").collect()}
+    assert after[1][1] == stored[1] and after[3][1] == stored[3]           # untouched rows keep the old hash
+    assert after[2][0] == "TWO" and len(after[2][1]) == 16 and len(after[4][1]) == 16
+    new_hashes = spark.table(ident).where(F.length("_row_hash") == 16).count()
+    assert new_hashes == 2
+
+    again = merge_upsert(spark, lake, SPEC, _frame(spark, changed, 4), prune={"season": [2024]})
+    assert (again.updated, again.unchanged, again.committed) == (0, 4, False)
