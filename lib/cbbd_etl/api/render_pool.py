@@ -155,6 +155,24 @@ class RenderPool:
         error = json.loads(reply[1:])
         raise RenderError(int(error["status"]), str(error["message"]), str(error["error"]), pid)
 
+    def prefetch(self, slug: str, path: str, params: Mapping[str, str]) -> threading.Thread:
+        """Render one answer in the background and drop it: a pinned slug's worker builds what its source caches
+        (``lineups_team``: every team's lineups, ~10 s of a ``full`` season) while the client still asks for
+        other families, instead of when the first such request arrives and the ingest waits on it.
+
+        Nothing a client observes changes: the request is no API call (the server's counters never see it),
+        and an error is only logged (the real request meets it again).
+        """
+        def run() -> None:
+            try:
+                self.render(slug, f"prefetch:{slug}", path, params)
+            except RenderError as exc:
+                event(log, "prefetch failed", slug=slug, status=exc.status, error=str(exc)[:200])
+
+        thread = threading.Thread(target=run, name=f"cbbd-prefetch-{slug}", daemon=True)
+        thread.start()
+        return thread
+
     def close(self, timeout: float = 5.0) -> None:
         """Ask every worker to stop; terminate the ones that do not within ``timeout`` seconds."""
         for worker in self._workers:

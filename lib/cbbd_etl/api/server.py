@@ -584,7 +584,13 @@ def _sim_render_pool(source: Any, workers: int) -> RenderPool:
     for number in source.seasons:
         season = source.season_data(number)
         _ = season.games_by_team, season.player_by_id   # built once here rather than once per worker
-    return RenderPool(source, workers, slugs=UNCACHED | {"lineups_team"}, pinned=frozenset({"lineups_team"}))
+    pool = RenderPool(source, workers, slugs=UNCACHED | {"lineups_team"}, pinned=frozenset({"lineups_team"}))
+    # The pinned worker builds every team's lineups while other families are asked for (only a fixed, unset
+    # clock caches them: as of a date each request builds its own team's).
+    for number in source.seasons if source.as_of is None else ():
+        team = source.season_data(number).league.teams[0].school
+        pool.prefetch("lineups_team", "/lineups/team", {"season": str(number), "team": team})
+    return pool
 
 
 # ---------------------------------------------------------------- the simulator in its own process
