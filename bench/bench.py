@@ -179,12 +179,15 @@ def bench_full(args: argparse.Namespace, work: Path, spark_box: dict[str, Any]) 
     register_secret(key)
     out: dict[str, Any] = {"size": args.size, "season": args.season}
     # The simulator serves from its own process (as the real API is another machine), left out of the RSS.
-    with SimServerProcess(season=args.season, size=args.size, seed=args.seed, api_key=key) as server, \
-            PeakRss(exclude=frozenset({server.pid})) as rss:
-        t0 = time.perf_counter()
+    # The clock starts when it serves, as the real API does before a run: neither its simulation of the season
+    # nor the harness's own (season_end: the date to run as of, ~5 s of a full season) is the pipeline's work.
+    with SimServerProcess(season=args.season, size=args.size, seed=args.seed, api_key=key) as server:
         end = season_end(args.season, args.size, args.seed)
-        run = run_daily(cfg, None, server, args.season, end, "backfill")
-        out["full_season_seconds"] = round(time.perf_counter() - t0, 2)
+        _ = server.url
+        with PeakRss(exclude=frozenset({server.pid})) as rss:
+            t0 = time.perf_counter()
+            run = run_daily(cfg, None, server, args.season, end, "backfill")
+            out["full_season_seconds"] = round(time.perf_counter() - t0, 2)
         stats = server.stats.snapshot()
     out["full_season_peak_rss_gb"] = round(rss.peak / 1024 ** 3, 2)
     out["api_calls_full_season"] = stats["total"]

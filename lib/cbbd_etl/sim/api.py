@@ -489,7 +489,7 @@ class SimulatedApi:
                 continue
             start, end = v.get("startDateRange"), v.get("endDateRange")
             if start is None and end is None and self.as_of is None:
-                out += [r for r in s.records("lineups_team") if r["teamId"] == team.id]
+                out += s.records_of_team("lineups_team", team.id)
                 continue
             games = [g for g in self._final_only(s, s.games_by_team[team.id])
                      if (start is None or g.start >= start) and (end is None or g.start <= end)]

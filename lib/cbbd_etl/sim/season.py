@@ -64,6 +64,7 @@ class SimulatedSeason:
         self.game_by_id: dict[int, Game] = {g.id: g for g in self.games}
         self.dates = season_dates(season)
         self._records: dict[str, list[Record]] = {}
+        self._by_team: dict[str, dict[int, list[Record]]] = {}
         self._details: OrderedDict[int, GameOutcome] = OrderedDict()
         self._detail_cache = len(self.games) if len(self.games) <= _KEEP_ALL_REPLAYS else _RECENT
         # the local API server answers from threads; builds are CPU-bound anyway, so one lock is enough
@@ -149,6 +150,18 @@ class SimulatedSeason:
                 with _gc_paused():
                     self._records[slug] = builder(self)
             return self._records[slug]
+
+    def records_of_team(self, slug: str, team_id: int) -> list[Record]:
+        """The cached records of ``slug`` whose ``teamId`` is ``team_id``, in their order, from an index built
+        once: a ``full`` season's 362 ``/lineups/team`` calls each scanned all ~56,000 lineups before."""
+        index = self._by_team.get(slug)
+        if index is None:
+            built: dict[int, list[Record]] = {}
+            for r in self.records(slug):
+                built.setdefault(r["teamId"], []).append(r)
+            with self._lock:
+                index = self._by_team.setdefault(slug, built)
+        return index.get(team_id, [])
 
     def game_records(self, slug: str, game_id: int) -> list[Record]:
         """Records of one game: plays, substitutions, lineups or box scores (``[]`` for unknown games)."""
