@@ -21,11 +21,13 @@ SPEC = TableSpec(
     name="silver.row_hash_probe",
     columns=(Column("id", "BIGINT", False), Column("season", "INT", False), Column("a", "STRING"),
              Column("b", "STRING"), Column("x", "DOUBLE"),
-             Column("people", "ARRAY<STRUCT<name: STRING, id: BIGINT>>")),
+             Column("people", "ARRAY<STRUCT<name: STRING, id: BIGINT>>"),
+             Column("spot", "STRUCT<x: DOUBLE, y: DOUBLE>")),
     keys=("id",), partition_by=("season",))
 
 BASE: dict[str, Any] = {"id": 1, "season": 2024, "a": "p", "b": None, "x": 1.5,
-                        "people": [{"name": "Ann", "id": 7}, {"name": None, "id": 8}]}
+                        "people": [{"name": "Ann", "id": 7}, {"name": None, "id": 8}], "spot": {"x": 3.0, "y": None}}
+COLUMNS = ("id", "season", "a", "b", "x", "people", "spot")
 
 
 def _frame(spark, rows: list[dict[str, Any]], ingested_day: int = 1, sources: list[str] | None = None):
@@ -33,10 +35,9 @@ def _frame(spark, rows: list[dict[str, Any]], ingested_day: int = 1, sources: li
     from pyspark.sql import functions as F
 
     schema = ("id BIGINT, season INT, a STRING, b STRING, x DOUBLE, people ARRAY<STRUCT<name: STRING, id: BIGINT>>, "
-              "_source_file STRING")
+              "spot STRUCT<x: DOUBLE, y: DOUBLE>, _source_file STRING")
     names = sources or ["f1"] * len(rows)
-    df = spark.createDataFrame([(*[r[k] for k in ("id", "season", "a", "b", "x", "people")], name)
-                                for r, name in zip(rows, names)], schema)
+    df = spark.createDataFrame([(*[r[k] for k in COLUMNS], name) for r, name in zip(rows, names)], schema)
     return df.withColumn("_ingested_at", F.lit(dt.datetime(2024, 1, ingested_day))).withColumn("_run_id", F.lit("r"))
 
 
@@ -52,7 +53,7 @@ def test_the_hash_tells_content_apart_and_ignores_lineage_and_double_noise(spark
     assert _hashes(spark, {"later": BASE}, ingested_day=9) == {"later": base}          # lineage is not content
     assert _hashes(spark, {"noise": {**BASE, "x": 1.5 + 1e-12}}) == {"noise": base}   # last-bit noise of a sum
     # Every variant has the base row's key. The ones marked * hash alike under xxhash64 of the values alone
-    # (it skips nulls): the null mask and the nested null shape tell them apart.
+    # (it skips nulls): the null mask, struct fields' null flags and array lengths tell them apart.
     variants = {
         "a changed": {**BASE, "a": "q"},
         "the key changed": {**BASE, "id": 2},
@@ -60,10 +61,9 @@ def test_the_hash_tells_content_apart_and_ignores_lineage_and_double_noise(spark
         "a nested field changed": {**BASE, "people": [{"name": "Ann", "id": 7}, {"name": None, "id": 9}]},
         "an element added": {**BASE, "people": [*BASE["people"], {"name": "Bo", "id": 9}]},
         "* a's value moved to b": {**BASE, "a": None, "b": "p"},
-        "* nested nulls moved": {**BASE, "people": [{"name": "Ann", "id": None}, {"name": None, "id": 7},
-                                                    {"name": None, "id": 8}]},
-        "* a null element first": {**BASE, "people": [None, {"name": "Ann", "id": 7}]},
-        "* a null element last": {**BASE, "people": [{"name": "Ann", "id": 7}, None]},
+        "* a struct value moved between its fields": {**BASE, "spot": {"x": None, "y": 3.0}},
+        "* the struct null": {**BASE, "spot": None},
+        "* a null element appended": {**BASE, "people": [*BASE["people"], None]},
         "* the array empty": {**BASE, "people": []},
         "* the array null": {**BASE, "people": None},
     }
