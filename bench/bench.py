@@ -10,7 +10,10 @@ CBBD-compatible simulator server on 127.0.0.1 (no AWS, no key):
    data costs asked for one game at a time.
 2. ``full_season_seconds`` and ``stages`` (each job's seconds, one SparkSession
    for the run as the local workflow runner does), ``full_season_peak_rss_gb``
-   (this process and every child — the JVM — sampled from ``/proc``).
+   (this process and every child — the JVM — sampled from ``/proc``);
+   ``full_season_cpu_seconds`` (the same tree's CPU) beside
+   ``full_season_api_standin_cpu_seconds``: the local simulator's, which
+   shares the cores during the ingest as a remote API would not.
 3. ``incremental_day_seconds_{1,3}_season(s)``: one more game day through the
    daily chain into a lake holding one season, then one holding three.
 4. DuckDB on the same files: bronze plays -> Parquet, and ``gold.team_season``
@@ -71,18 +74,26 @@ def _children(pid: int) -> list[int]:
     return out
 
 
+def _tree(root: int, exclude: frozenset[int] = frozenset()) -> Iterator[int]:
+    """``root`` and all its live descendants, leaving out the pids in ``exclude`` with their descendants."""
+    todo, seen = [root], set(exclude)
+    while todo:
+        pid = todo.pop()
+        if pid in seen:
+            continue
+        seen.add(pid)
+        yield pid
+        todo.extend(_children(pid))
+
+
 def tree_rss_bytes(root: int, exclude: frozenset[int] = frozenset()) -> int:
     """Resident memory of ``root`` and all its descendants (the JVM is a child of this Python).
 
     ``exclude``: pids left out with their descendants: the simulator's server process stands in for the
     remote API and is not the pipeline's memory.
     """
-    total, todo, seen = 0, [root], set(exclude)
-    while todo:
-        pid = todo.pop()
-        if pid in seen:
-            continue
-        seen.add(pid)
+    total = 0
+    for pid in _tree(root, exclude):
         try:
             with open(f"/proc/{pid}/status", encoding="ascii") as fh:
                 for line in fh:
@@ -91,8 +102,27 @@ def tree_rss_bytes(root: int, exclude: frozenset[int] = frozenset()) -> int:
                         break
         except OSError:
             continue
-        todo.extend(_children(pid))
     return total
+
+
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def tree_cpu_seconds(root: int, exclude: frozenset[int] = frozenset()) -> float:
+    """CPU seconds (user + system) used so far by ``root``'s live tree and the children each has reaped.
+
+    Why: the stand-in API shares the 2 cores with the pipeline during the ingest, which a remote API would not;
+    the split says how much of ``full_season_seconds`` is the simulator's, not ours.
+    """
+    ticks = 0
+    for pid in _tree(root, exclude):
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2:].split()  # after "pid (comm) ": field 3 onwards
+        ticks += sum(int(f) for f in fields[11:15])  # utime, stime, cutime, cstime
+    return ticks / _CLOCK_TICKS
 
 
 class PeakRss:
@@ -184,11 +214,17 @@ def bench_full(args: argparse.Namespace, work: Path, spark_box: dict[str, Any]) 
     with SimServerProcess(season=args.season, size=args.size, seed=args.seed, api_key=key) as server:
         end = season_end(args.season, args.size, args.seed)
         _ = server.url
-        with PeakRss(exclude=frozenset({server.pid})) as rss:
+        standin = frozenset({server.pid})
+        with PeakRss(exclude=standin) as rss:
+            cpu0 = tree_cpu_seconds(os.getpid(), standin), tree_cpu_seconds(server.pid)
             t0 = time.perf_counter()
             run = run_daily(cfg, None, server, args.season, end, "backfill")
             out["full_season_seconds"] = round(time.perf_counter() - t0, 2)
+            cpu1 = tree_cpu_seconds(os.getpid(), standin), tree_cpu_seconds(server.pid)
         stats = server.stats.snapshot()
+    # The stand-in API's CPU in the same interval: cores it took from the pipeline (a real API is remote).
+    out["full_season_cpu_seconds"] = round(cpu1[0] - cpu0[0], 1)
+    out["full_season_api_standin_cpu_seconds"] = round(cpu1[1] - cpu0[1], 1)
     out["full_season_peak_rss_gb"] = round(rss.peak / 1024 ** 3, 2)
     out["api_calls_full_season"] = stats["total"]
     out["stages"] = stage_seconds(run)
@@ -386,7 +422,8 @@ def render_md(results: dict[str, Any]) -> str:
         met = "" if value is None else ("yes" if value <= goal else "**no**")
         lines.append(f"| `{key}` | {value if value is not None else 'not measured'} | {op} {goal} | {met} |")
     lines += ["", "| other | value |", "|---|---|"]
-    for key in ("fanout_calls_full_season", "plays_silver_seconds", "plays_silver_stage_seconds",
+    for key in ("fanout_calls_full_season", "full_season_cpu_seconds", "full_season_api_standin_cpu_seconds",
+                "plays_silver_seconds", "plays_silver_stage_seconds",
                 "plays_duckdb_seconds", "team_season_seconds",
                 "team_season_duckdb_seconds", "incremental_day_seconds_3_seasons", "incremental_day_calls_1",
                 "incremental_day_calls_3", "noop_error", "plays_error", "duckdb_error", "incremental_error",
