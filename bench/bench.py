@@ -105,7 +105,7 @@ def tree_rss_bytes(root: int, exclude: frozenset[int] = frozenset()) -> int:
     return total
 
 
-_CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK")   # /proc/<pid>/stat counts CPU in these ticks
 
 
 def tree_cpu_seconds(root: int, exclude: frozenset[int] = frozenset()) -> float:

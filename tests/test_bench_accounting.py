@@ -32,7 +32,9 @@ sys.stdin.read()
 CPU_SECONDS = 0.6
 
 
-def _bench() -> ModuleType:
+@pytest.fixture(scope="module")
+def bench() -> ModuleType:
+    """bench/bench.py (a script, not a package), loaded once for this module."""
     path = Path(__file__).resolve().parents[1] / "bench" / "bench.py"
     spec = importlib.util.spec_from_file_location("cbbd_bench", path)
     assert spec is not None and spec.loader is not None
@@ -41,8 +43,7 @@ def _bench() -> ModuleType:
     return module
 
 
-def test_tree_cpu_and_rss_count_a_child_and_leave_out_an_excluded_one() -> None:
-    bench = _bench()
+def test_tree_cpu_and_rss_count_a_child_and_leave_out_an_excluded_one(bench: ModuleType) -> None:
     me = os.getpid()
     start = bench.tree_cpu_seconds(me)
     child = subprocess.Popen([sys.executable, "-c", _CHILD, str(CPU_SECONDS)], stdin=subprocess.PIPE,
@@ -67,8 +68,7 @@ def test_tree_cpu_and_rss_count_a_child_and_leave_out_an_excluded_one() -> None:
     assert bench.tree_cpu_seconds(me) - start >= CPU_SECONDS * 0.9
 
 
-def test_peak_rss_samples_while_the_block_runs() -> None:
-    bench = _bench()
+def test_peak_rss_samples_while_the_block_runs(bench: ModuleType) -> None:
     before = bench.tree_rss_bytes(os.getpid())
     with bench.PeakRss(interval=0.05) as rss:
         ballast = bytearray(150 * 1024 * 1024)
