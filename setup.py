@@ -16,6 +16,8 @@ LOCAL = [
     "matplotlib>=3.8",
     "sqlglot>=25",          # analyst views: Trino -> Spark SQL, declared-column checks (cbbd_etl.gold.views)
     "orjson>=3.9",          # the local server's and the client's JSON (cbbd_etl.api.jsoncodec; optional there)
+    "pysimdjson>=6",        # the ingest validates and counts a body without building it (jsoncodec.digest; optional)
+    "isal>=1.6",            # bronze gzip ~5x faster than zlib (bronze.store.gzip_bytes; optional)
 ]
 TEST = [
     "pytest>=8",

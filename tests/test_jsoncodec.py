@@ -66,12 +66,60 @@ def test_non_ascii_text_is_utf8_and_reads_back() -> None:
     assert json.loads(body) == doc == jsoncodec.loads(body)
 
 
-@pytest.mark.parametrize("body", [b"", b"[1, 2", b'{"a": }', b"[1] trailing", b"\xff\xfe[]"])
+INVALID_BODIES = [b"", b"[1, 2", b'{"a": }', b"[1] trailing", b"\xff\xfe[]", b'["\xff"]', b"[{\"a\": 1},]",
+                  b'[{"a": "tab\there"}]']
+
+
+@pytest.mark.parametrize("body", INVALID_BODIES)
 def test_invalid_bodies_raise_what_json_loads_raises(body: bytes) -> None:
     with pytest.raises((ValueError, UnicodeDecodeError)):
         json.loads(body)
     with pytest.raises((ValueError, UnicodeDecodeError)):
         jsoncodec.loads(body)
+    with pytest.raises((ValueError, UnicodeDecodeError)):
+        jsoncodec.digest(body)
+
+
+# What the ingest's digest must agree on with a full decode: arrays of objects with differing fields, non-object
+# elements, an object, a scalar, and what simdjson refuses but json.loads reads (NaN, an integer beyond 64 bits,
+# 1e400, a lone surrogate), which the digest hands to the standard library.
+DIGEST_BODIES = [
+    b'[{"a": 1, "b": [1, {"deep": 2}]}, 3, null, {"c": {"x": 1}, "a": 2}, "s", [1]]',
+    b"[]", b" [ ] ", b'{"teams": [1, 2]}', b"5", b'"text"', b"null",
+    b'[{"a": 1, "a": 2}]', b"[NaN, {\"x\": 1}]", b'[{"id": 1180591620717411303424}]', b'[{"v": 1e400}]',
+    b'[{"s": "\\ud800"}]', '[{"team": "San José State"}]'.encode("utf-8"),
+]
+
+
+@pytest.mark.parametrize("body", DIGEST_BODIES)
+@pytest.mark.parametrize("engine", ["simdjson", "standard library"])
+def test_digest_is_what_a_full_decode_says(body: bytes, engine: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Kind, count, sorted fields and non-object elements, from the standard library's value, with or without
+    simdjson (a Glue job without the extra module takes the second path)."""
+    if engine == "standard library":
+        monkeypatch.setattr(jsoncodec, "_simdjson", None)
+    else:
+        pytest.importorskip("simdjson")
+    value = json.loads(body)
+    kind = "array" if isinstance(value, list) else "object" if isinstance(value, dict) else "other"
+    rows = value if isinstance(value, list) else []
+    expected = jsoncodec.Digest(
+        kind, len(value) if isinstance(value, list) else 1,
+        tuple(sorted({k for r in rows if isinstance(r, dict) for k in r})),
+        sum(not isinstance(r, dict) for r in rows))
+    assert jsoncodec.digest(body) == expected
+
+
+def test_digest_of_a_served_day_of_plays(api: SimulatedApi) -> None:
+    """A real body: the busiest day of plays, counted and its fields listed as the decoded records say."""
+    from collections import Counter
+
+    day = Counter(g.start.date() for g in api.season_data(2024).games).most_common(1)[0][0]
+    body = jsoncodec.dumps(api.query("/plays/date", {"date": day.isoformat()}))
+    records = json.loads(body)
+    got = jsoncodec.digest(body)
+    assert got.kind == "array" and got.count == len(records) > 100 and got.non_object_records == 0
+    assert got.record_keys == tuple(sorted(records[0])) and "onFloor" in got.record_keys
 
 
 def test_a_large_body_is_decoded_with_the_collector_off_and_it_comes_back() -> None:

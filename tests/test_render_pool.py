@@ -138,3 +138,32 @@ def test_a_killed_worker_loses_no_answer() -> None:
     assert all(status == 200 for status, _ in expected)
     assert after_one[str(pids[1])] == 2 * len(paths) - after_one[str(pids[0])], "the live worker took the rest"
     assert after_both == after_one, "with no worker left, the server rendered them itself"
+
+
+def test_a_render_runs_with_the_cyclic_collector_off_and_gives_it_back() -> None:
+    """A worker renders with the collector paused (an answer has no cycles) and turns it back on after an answer
+    or an error; a collector someone else turned off stays off."""
+    import gc
+
+    from cbbd_etl.api.render_pool import _render
+
+    class Source:
+        seen: list[bool] = []
+
+        def query(self, path: str, params: dict[str, str]) -> list[dict[str, int]]:
+            self.seen.append(gc.isenabled())
+            if path == "/bad":
+                raise LookupError("no such thing")
+            return [{"id": 1}]
+
+    source = Source()
+    assert gc.isenabled()
+    assert _render(source, "/games", {}) == b'0[{"id":1}]' and gc.isenabled()
+    assert _render(source, "/bad", {}).startswith(b'1{"status": 500') and gc.isenabled()
+    gc.disable()
+    try:
+        _render(source, "/games", {})
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    assert source.seen == [False, False, False]

@@ -108,6 +108,24 @@ def test_full_season_games_without_plays() -> None:
     assert len(season._details) == 1
 
 
+def test_a_full_seasons_replay_past_the_lru_comes_back_from_its_packed_events() -> None:
+    """Past the LRU of replays, a game's events come back from their packed copy, equal to a new replay."""
+    from cbbd_etl.sim.engine import simulate_game
+    from cbbd_etl.sim.season import _RECENT
+
+    season = simulate_season(SEASON, "full", SEED)
+    game = season.games[len(season.games) // 2]
+    first = season.detail(game)
+    for other in season.games[:_RECENT + 1]:
+        season.detail(other)
+    assert game.id not in season._details and game.id in season._packed_events
+    again = season.detail(game)
+    assert again is not first and again == first
+    fresh = simulate_game(season.sides[game.home_id], season.sides[game.away_id], game.neutral,
+                          season.truth.home_court_advantage, game.seed, record=True)
+    assert again.events == fresh.events and len(again.events) > 300
+
+
 # ---------------------------------------------------------------- consistency
 def _team_plays(plays: list[dict[str, Any]], team_id: int, play_type: str | None = None) -> list[dict[str, Any]]:
     return [p for p in plays if p["teamId"] == team_id and (play_type is None or p["playType"] == play_type)]

@@ -279,6 +279,8 @@ class FetchResult:
     status: int | None = None
     body: bytes | None = None
     data: Any = None
+    # with get(..., digest=True): the body's kind, record count and fields instead of ``data`` (left None)
+    digest: jsoncodec.Digest | None = None
     attempts: int = 0
     reason: str | None = None
     elapsed: float = 0.0
@@ -393,13 +395,16 @@ class CbbdClient:
             return self._rng.uniform(0.0, min(self.backoff_max, self.backoff_base * (2 ** (attempt - 1))))
 
     # ------------------------------------------------------------ requests
-    def get(self, path: str, params: Mapping[str, str] | None = None, expect: str = "array") -> FetchResult:
+    def get(self, path: str, params: Mapping[str, str] | None = None, expect: str = "array",
+            digest: bool = False) -> FetchResult:
         """GET ``path`` with ``params``; retries transient faults; never raises for a failed request.
 
         Raises only :class:`BudgetExhausted` (stop the run cleanly) and
         :class:`AuthError` (the key is wrong; every call would fail).
         ``expect`` is ``"array"`` or ``"object"``: a 200 whose JSON has the
         wrong shape is treated as a damaged response and retried.
+        ``digest``: the caller stores the body and needs only its record count and fields, so the result
+        carries a :class:`~cbbd_etl.api.jsoncodec.Digest` (the body still validated in full) and no ``data``.
         """
         params = {str(k): str(v) for k, v in (params or {}).items()}
         result = FetchResult(path=path, params=params)
@@ -409,7 +414,7 @@ class CbbdClient:
             self._reserve()
             result.attempts = attempt
             try:
-                status, body, data = self._attempt(url, params, expect)
+                status, body, data = self._attempt(url, params, expect, digest)
             except _Retry as retry:
                 result.status = retry.status
                 result.reason = retry.reason
@@ -428,7 +433,11 @@ class CbbdClient:
                 result.history.append(final.reason)
                 self._count(f"HTTP {final.status}", retried=False)
                 break
-            result.status, result.body, result.data, result.reason = status, body, data, None
+            if isinstance(data, jsoncodec.Digest):
+                result.digest = data
+            else:
+                result.data = data
+            result.status, result.body, result.reason = status, body, None
             self._count("HTTP 200", retried=False)
             break
         result.elapsed = time.monotonic() - started
@@ -436,7 +445,7 @@ class CbbdClient:
             result.reason = mask(result.reason)
         return result
 
-    def _attempt(self, url: str, params: dict[str, str], expect: str) -> tuple[int, bytes, Any]:
+    def _attempt(self, url: str, params: dict[str, str], expect: str, digest: bool = False) -> tuple[int, bytes, Any]:
         headers = {"Authorization": f"Bearer {self._key.reveal()}"}
         with self._slots:
             self.bucket.acquire()
@@ -469,11 +478,14 @@ class CbbdClient:
         if status != 200:
             raise _Final(status, f"HTTP {status}: {_short(body)}")
         try:
-            data = jsoncodec.loads(body)
+            data = jsoncodec.digest(body) if digest else jsoncodec.loads(body)
         except (ValueError, UnicodeDecodeError) as exc:
             raise _Retry(f"invalid JSON: {str(exc)[:80]} (truncated body?)", status=200) from None
-        if expect == "array" and not isinstance(data, list) or expect == "object" and not isinstance(data, dict):
-            raise _Retry(f"unexpected JSON: got {type(data).__name__}, expected {expect}", status=200)
+        kind = data.kind if isinstance(data, jsoncodec.Digest) else (
+            "array" if isinstance(data, list) else "object" if isinstance(data, dict) else "other")
+        if kind != expect:
+            got = {"array": "list", "object": "dict"}.get(kind) or type(jsoncodec.loads(body)).__name__
+            raise _Retry(f"unexpected JSON: got {got}, expected {expect}", status=200)
         return status, body, data
 
 

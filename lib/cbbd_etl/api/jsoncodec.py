@@ -11,12 +11,18 @@ import gc
 import json
 import threading
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any, Iterator
 
 try:
     import orjson as _orjson
 except ImportError:  # pragma: no cover - depends on the install
     _orjson = None
+
+try:
+    import simdjson as _simdjson
+except ImportError:  # pragma: no cover - depends on the install
+    _simdjson = None
 
 
 def dumps(data: Any) -> bytes:
@@ -85,3 +91,69 @@ def _collector_paused(pause: bool) -> Iterator[None]:
             if _pausers == 0 and _paused_by_us:
                 _paused_by_us = False
                 gc.enable()
+
+
+@dataclass(frozen=True)
+class Digest:
+    """What the ingest keeps of a body it stores as it came: its kind, how many records, their top-level fields.
+
+    Why not the records themselves: a response the ingest only counts and stores (no cap to check, so no game
+    ids or dates to read) needs none of its values. Building them is most of the ingest's decoding cost: a day
+    of plays is ~20 MB and ~1 M Python objects.
+    """
+
+    kind: str                          # "array", "object" or "other" (a JSON scalar)
+    count: int                         # the array's length; 1 for anything else
+    record_keys: tuple[str, ...]       # sorted top-level fields of the array's objects (empty for non-arrays)
+    non_object_records: int            # the array's elements that are not objects
+
+
+def digest_of(data: Any) -> Digest:
+    """The :class:`Digest` of a decoded JSON value."""
+    if not isinstance(data, list):
+        return Digest("object" if isinstance(data, dict) else "other", 1, (), 0)
+    keys: set[str] = set()
+    other = 0
+    for record in data:
+        if isinstance(record, dict):
+            keys.update(record)
+        else:
+            other += 1
+    return Digest("array", len(data), tuple(sorted(keys)), other)
+
+
+def digest(body: bytes) -> Digest:
+    """The :class:`Digest` of a JSON body; raises exactly when :func:`loads` would.
+
+    With simdjson installed (the ``local`` extra) the whole body is parsed and validated (structure, numbers,
+    UTF-8) into simdjson's own buffers, and only the array's length and each object's field names become
+    Python objects: ~3x faster than building the records with orjson, measured on a day of plays. Whatever
+    simdjson refuses (``NaN``, an integer beyond 64 bits, a lone surrogate, or a body that is not JSON at all)
+    goes to :func:`loads`, which decides as ``json.loads`` does, so validity is unchanged.
+    """
+    if _simdjson is not None:
+        try:
+            # a parser per call: a parser cannot parse again while proxies of its last document live, and
+            # threads of the ingest decode at the same time
+            doc = _simdjson.Parser().parse(body)
+        except Exception:  # noqa: BLE001 - any refusal: the standard answer decides below
+            doc = None
+        if doc is not None:
+            return _digest_document(doc)
+    with _collector_paused(len(body) >= GC_PAUSE_MIN_BYTES):
+        return digest_of(loads(body))
+
+
+def _digest_document(doc: Any) -> Digest:
+    """A simdjson document's digest (its objects' keys are read without their values)."""
+    if not isinstance(doc, _simdjson.Array):
+        return Digest("object" if isinstance(doc, _simdjson.Object) else "other", 1, (), 0)
+    keys: set[str] = set()
+    other = 0
+    obj = _simdjson.Object
+    for record in doc:
+        if type(record) is obj:
+            keys.update(record.keys())
+        else:
+            other += 1
+    return Digest("array", len(doc), tuple(sorted(keys)), other)

@@ -53,12 +53,23 @@ def source_error(exc: BaseException) -> tuple[int, str]:
 
 
 def _render(source: "QuerySource", path: str, params: dict[str, str]) -> bytes:
-    """One answer as the tagged bytes a worker sends back (``0`` + JSON, or ``1`` + the error as JSON)."""
+    """One answer as the tagged bytes a worker sends back (``0`` + JSON, or ``1`` + the error as JSON).
+
+    The cyclic collector is off while it renders (a worker runs one request at a time): an answer is a tree of
+    fresh dicts and lists with no cycles, which reference counting frees, and the collections its allocations
+    triggered were ~6 % of a render's CPU on a day of plays. Whatever garbage has cycles waits for the next
+    collection after the answer.
+    """
+    was_on = gc.isenabled()
+    gc.disable()
     try:
         return _OK + encode_json(source.query(path, params))
     except Exception as exc:  # noqa: BLE001 - every source error becomes an HTTP status, as in the server
         status, message = source_error(exc)
         return _ERROR + json.dumps({"status": status, "message": message, "error": repr(exc)[:300]}).encode("utf-8")
+    finally:
+        if was_on:
+            gc.enable()
 
 
 def _worker_main(source: "QuerySource", conn: Connection) -> None:

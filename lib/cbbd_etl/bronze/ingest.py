@@ -32,6 +32,7 @@ from typing import Any, Callable, Sequence, TextIO
 
 from ..api.client import AuthError, BudgetExhausted, CallBudget, CbbdClient, origin_of
 from ..api.endpoints import ENDPOINTS, select_endpoints
+from ..api.jsoncodec import digest_of
 from ..config import Config
 from ..errors import UserError
 from ..log import event, get_logger, mask
@@ -232,7 +233,9 @@ class _Run:
             return []
         e = call.endpoint
         try:
-            result = self.client.get(call.path, call.query, expect=e.response)
+            # Only a ranged call (a capped endpoint) reads its records' game ids and dates; every other
+            # response is stored as it came, so its records are counted and their fields listed, not built.
+            result = self.client.get(call.path, call.query, expect=e.response, digest=not call.range_)
         except BudgetExhausted as exc:
             self._stop(exc.kind, str(exc))
             self._not_fetched(1)
@@ -253,9 +256,10 @@ class _Run:
             self.progress.step(self.summary)
             return []
         data = result.data
-        records = len(data) if isinstance(data, list) else 1
+        shape = result.digest if result.digest is not None else digest_of(data)
+        records = shape.count
         more: list[Call] = []
-        extra: dict[str, Any] = {"attempts": result.attempts, **record_shape(data)}
+        extra: dict[str, Any] = {"attempts": result.attempts, **record_shape(shape)}
         if call.as_of:
             extra["as_of"] = call.as_of   # what day this answer describes (the planner's DayLedger)
         if call.range_:

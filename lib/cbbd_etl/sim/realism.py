@@ -96,8 +96,20 @@ def _share(share: float, *parts: object) -> bool:
 
 
 # ---------------------------------------------------------------- number presentation
+_AS_IS = frozenset({int, str, bool, type(None)})
+
+
 def drop_point_zero(value: Any) -> Any:
-    """JSON numbers drop ``.0`` (fact 14): integral floats become ints, recursively (copies)."""
+    """JSON numbers drop ``.0`` (fact 14): integral floats become ints, recursively (copies).
+
+    Leaves of the exact types that never change (int, str, bool, None) are kept without a call: most leaves
+    are such, and the call per leaf was most of the cost (~10 % of the stand-in API's CPU in a full season).
+    """
+    kind = type(value)
+    if kind is dict:
+        return {k: v if type(v) in _AS_IS else drop_point_zero(v) for k, v in value.items()}
+    if kind is list:
+        return [v if type(v) in _AS_IS else drop_point_zero(v) for v in value]
     if isinstance(value, float):
         return int(value) if value.is_integer() else value
     if isinstance(value, dict):

@@ -14,9 +14,11 @@ between records of one game: treat records as read-only.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import gc
 import threading
+from array import array
 from collections import OrderedDict
 from typing import Any, Callable, Iterable, Iterator
 
@@ -67,6 +69,10 @@ class SimulatedSeason:
         self._by_team: dict[str, dict[int, list[Record]]] = {}
         self._details: OrderedDict[int, GameOutcome] = OrderedDict()
         self._detail_cache = len(self.games) if len(self.games) <= _KEEP_ALL_REPLAYS else _RECENT
+        # a full season's replays past the LRU, as flat int arrays (~15 kB a game instead of ~75 kB): a game's
+        # plays, its two teams' substitutions and its lineups each need its events, and re-simulating it was
+        # ~20 % of the local server's CPU in a full ingest
+        self._packed_events: dict[int, tuple[GameOutcome, array]] = {}
         # the local API server answers from threads; builds are CPU-bound anyway, so one lock is enough
         self._lock = threading.RLock()
         self._game_records: OrderedDict[tuple[str, int], list[Record]] = OrderedDict()
@@ -121,10 +127,16 @@ class SimulatedSeason:
         if found is not None:
             self._details.move_to_end(game.id)
             return found
-        out = simulate_game(self.sides[game.home_id], self.sides[game.away_id], game.neutral,
-                            self.truth.home_court_advantage, game.seed, record=True)
-        if out.points != game.outcome.points:   # pragma: no cover - a broken engine invariant
-            raise AssertionError(f"game {game.id}: replay {out.points} != {game.outcome.points}")
+        packed = self._packed_events.get(game.id)
+        if packed is not None:
+            out = dataclasses.replace(packed[0], events=_unpack_events(packed[1]))
+        else:
+            out = simulate_game(self.sides[game.home_id], self.sides[game.away_id], game.neutral,
+                                self.truth.home_court_advantage, game.seed, record=True)
+            if out.points != game.outcome.points:   # pragma: no cover - a broken engine invariant
+                raise AssertionError(f"game {game.id}: replay {out.points} != {game.outcome.points}")
+            if self._detail_cache < len(self.games):
+                self._packed_events[game.id] = (dataclasses.replace(out, events=None), _pack_events(out.events or []))
         self._details[game.id] = out
         if len(self._details) > self._detail_cache:
             self._details.popitem(last=False)
@@ -182,6 +194,26 @@ class SimulatedSeason:
             else:
                 self._game_records.move_to_end(key)
             return found
+
+
+_EVENT_WIDTH = 10            # fields of one engine event: code, period, clock, side, player, x1, x2, x3, scores
+
+
+def _pack_events(events: list[tuple[int, ...]]) -> array:
+    """Events as one flat array: 16-bit when every value fits (they do: clocks, indices, scores), else 64-bit."""
+    flat = [v for e in events for v in e]
+    if any(len(e) != _EVENT_WIDTH for e in events):   # pragma: no cover - a changed engine event shape
+        raise AssertionError(f"engine events are not {_EVENT_WIDTH} wide")
+    try:
+        return array("h", flat)
+    except OverflowError:   # pragma: no cover - no engine value is that large today
+        return array("q", flat)
+
+
+def _unpack_events(packed: array) -> list[tuple[int, ...]]:
+    """The event tuples :func:`_pack_events` flattened."""
+    it = iter(packed)
+    return list(zip(*[it] * _EVENT_WIDTH))
 
 
 _SIMULATE_LOCK = threading.RLock()   # re-entrant: a season may build on another one
