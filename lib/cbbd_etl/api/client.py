@@ -481,8 +481,7 @@ class CbbdClient:
             data = jsoncodec.digest(body) if digest else jsoncodec.loads(body)
         except (ValueError, UnicodeDecodeError) as exc:
             raise _Retry(f"invalid JSON: {str(exc)[:80]} (truncated body?)", status=200) from None
-        kind = data.kind if isinstance(data, jsoncodec.Digest) else (
-            "array" if isinstance(data, list) else "object" if isinstance(data, dict) else "other")
+        kind = data.kind if isinstance(data, jsoncodec.Digest) else jsoncodec.kind_of(data)
         if kind != expect:
             got = {"array": "list", "object": "dict"}.get(kind) or type(jsoncodec.loads(body)).__name__
             raise _Retry(f"unexpected JSON: got {got}, expected {expect}", status=200)

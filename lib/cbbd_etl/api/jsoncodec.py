@@ -108,10 +108,15 @@ class Digest:
     non_object_records: int            # the array's elements that are not objects
 
 
+def kind_of(data: Any) -> str:
+    """A decoded JSON value's :attr:`Digest.kind`."""
+    return "array" if isinstance(data, list) else "object" if isinstance(data, dict) else "other"
+
+
 def digest_of(data: Any) -> Digest:
     """The :class:`Digest` of a decoded JSON value."""
     if not isinstance(data, list):
-        return Digest("object" if isinstance(data, dict) else "other", 1, (), 0)
+        return Digest(kind_of(data), 1, (), 0)
     keys: set[str] = set()
     other = 0
     for record in data:

@@ -4,8 +4,9 @@ Building a season plays every game in counter-only mode (see
 :mod:`.engine`); all other records are built lazily, per endpoint slug, the
 first time they are asked for, and cached — except plays, substitutions and
 lineups of individual games, which are re-simulated on demand from the game's
-seed (an LRU keeps recent games; tiny and demo keep every replay) so that a 2-million-play ``full``
-season never sits in memory unless ``records("plays_date")`` is called.
+seed (an LRU keeps recent games; tiny and demo keep every replay; a ``full`` season keeps the rest of its
+replays as packed event arrays, ~15 kB a game) so that a 2-million-play ``full`` season never sits in memory
+unless ``records("plays_date")`` is called.
 
 Records are plain JSON-ready dicts in the exact shapes of the official SDK
 models (``cbbd==1.30.1``). Nested ``{"name", "id"}`` dicts in plays are shared
