@@ -117,14 +117,20 @@ def digest_of(data: Any) -> Digest:
     """The :class:`Digest` of a decoded JSON value."""
     if not isinstance(data, list):
         return Digest(kind_of(data), 1, (), 0)
+    return _array_digest(data, len(data), dict)
+
+
+def _array_digest(records: Any, count: int, object_type: type) -> Digest:
+    """An array's digest from its elements, objects being ``object_type`` (a dict, or simdjson's Object, whose
+    ``keys()`` give its field names without its values)."""
     keys: set[str] = set()
     other = 0
-    for record in data:
-        if isinstance(record, dict):
-            keys.update(record)
+    for record in records:
+        if isinstance(record, object_type):
+            keys.update(record.keys())
         else:
             other += 1
-    return Digest("array", len(data), tuple(sorted(keys)), other)
+    return Digest("array", count, tuple(sorted(keys)), other)
 
 
 def digest(body: bytes) -> Digest:
@@ -153,12 +159,4 @@ def _digest_document(doc: Any) -> Digest:
     """A simdjson document's digest (its objects' keys are read without their values)."""
     if not isinstance(doc, _simdjson.Array):
         return Digest("object" if isinstance(doc, _simdjson.Object) else "other", 1, (), 0)
-    keys: set[str] = set()
-    other = 0
-    obj = _simdjson.Object
-    for record in doc:
-        if type(record) is obj:
-            keys.update(record.keys())
-        else:
-            other += 1
-    return Digest("array", len(doc), tuple(sorted(keys)), other)
+    return _array_digest(doc, len(doc), _simdjson.Object)
