@@ -5,7 +5,6 @@ simulator's share apart; a walk that missed the JVM (a child) or counted the sim
 """
 from __future__ import annotations
 
-import importlib.util
 import os
 import subprocess
 import sys
@@ -14,6 +13,8 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+
+import bench_scripts
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc (Linux)")
 
@@ -35,12 +36,7 @@ CPU_SECONDS = 0.6
 @pytest.fixture(scope="module")
 def bench() -> ModuleType:
     """bench/bench.py (a script, not a package), loaded once for this module."""
-    path = Path(__file__).resolve().parents[1] / "bench" / "bench.py"
-    spec = importlib.util.spec_from_file_location("cbbd_bench", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return bench_scripts.load("bench")
 
 
 def test_tree_cpu_and_rss_count_a_child_and_leave_out_an_excluded_one(bench: ModuleType) -> None:

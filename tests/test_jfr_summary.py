@@ -6,25 +6,19 @@ or misread JFR's ISO durations would misstate where the CPU goes.
 """
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
 
+import bench_scripts
+
 
 @pytest.fixture(scope="module")
 def jfr() -> ModuleType:
-    path = Path(__file__).resolve().parents[1] / "bench" / "jfr_summary.py"
-    spec = importlib.util.spec_from_file_location("cbbd_jfr_summary", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module            # its dataclass looks its module up there
-    spec.loader.exec_module(module)
-    return module
+    return bench_scripts.load("jfr_summary")
 
 
 def compilation(cls: str, method: str, level: int, duration: str, osr: bool = False,
