@@ -35,9 +35,10 @@ from typing import Any, Iterable, Mapping
 
 EVENTS = "jdk.Compilation,jdk.Deoptimization,jdk.ExecutionSample"
 
-# Code families, first match wins: (label, class-name prefix or substring marker).
+# Spark's generated classes (any package: their names hold ``GeneratedClass``), then code families by class-name
+# prefix, first match wins.
+GENERATED = "spark generated code"
 FAMILIES: tuple[tuple[str, str], ...] = (
-    ("spark generated code", "GeneratedClass"),
     ("janino (compiles generated code)", "org.codehaus."),
     ("antlr (SQL parser)", "org.antlr."),
     ("iceberg", "org.apache.iceberg."),
@@ -55,13 +56,9 @@ FAMILIES: tuple[tuple[str, str], ...] = (
 def family(class_name: str) -> str:
     """The code family of a JVM class name (``a/b/C`` or ``a.b.C``)."""
     name = class_name.replace("/", ".")
-    for label, marker in FAMILIES:
-        if marker == "GeneratedClass":
-            if marker in name:
-                return label
-        elif name.startswith(marker):
-            return label
-    return "other"
+    if "GeneratedClass" in name:
+        return GENERATED
+    return next((label for label, prefix in FAMILIES if name.startswith(prefix)), "other")
 
 
 _DURATION = re.compile(r"^PT(?:(\d+)H)?(?:(\d+)M)?(?:([\d.]+)S)?$")
@@ -112,7 +109,7 @@ def summarize(events: Iterable[Mapping[str, Any]], top: int = 10) -> Summary:
             fam = family(cls)
             fam_sec[fam] += sec
             fam_n[fam] += 1
-            if tier == 4 and not v.get("isOsr") and fam != "spark generated code":
+            if tier == 4 and not v.get("isOsr") and fam != GENERATED:
                 key = (cls, method["name"], method.get("descriptor", ""))
                 if key in c2_seen:
                     out.c2_again_seconds += sec
