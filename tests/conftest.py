@@ -32,6 +32,7 @@ def make_cfg(tmp: Path, **overrides: object) -> Config:
         "spark.driver_memory": "2g",
         # The test session's JVM lives 20 minutes: default JIT thresholds serve it better than a short run's.
         "spark.jvm_options": "",
+        "spark.jit_driver_code_c1": False,
     }
     base.update(overrides)
     return cfg.replace(**base)

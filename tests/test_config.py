@@ -109,3 +109,43 @@ def test_replace_validates() -> None:
     cfg = load_config(env={})
     with pytest.raises(ConfigError, match="lake.catalog_type"):
         cfg.replace(**{"lake.catalog_type": "hive"})
+
+
+def test_driver_code_gets_c1_only_in_a_local_session_and_hotspot_reads_the_directives() -> None:
+    """Locally the JVM loads a compiler-directives file that keeps per-query driver code (Janino, the SQL parser,
+    Catalyst's analyser...) out of C2; the test session (long-lived) and Glue don't. HotSpot itself must read the
+    file as meant: a directive it misread would silently leave everything on C2 (or exclude the wrong code)."""
+    import json
+    import re
+    import shutil
+    import subprocess
+
+    from cbbd_etl.spark import spark_conf
+
+    local, aws = load_config(env={}), load_config(profile="aws", env={})
+    opts = spark_conf(local)["spark.driver.extraJavaOptions"]
+    found = re.search(r"-XX:CompilerDirectivesFile=(\S+)", opts)
+    assert found and "-XX:+UnlockDiagnosticVMOptions" in opts
+    directives = Path(found.group(1))
+    assert directives.is_file()
+    patterns = json.loads(directives.read_text())[0]["match"]
+    assert "org/codehaus/*.*" in patterns and "org/antlr/*.*" in patterns
+    assert not any(p.startswith(("org/apache/spark/sql/execution", "org/apache/iceberg")) for p in patterns)
+    off = spark_conf(local.replace(**{"spark.jit_driver_code_c1": False}))["spark.driver.extraJavaOptions"]
+    assert "CompilerDirectivesFile" not in off
+    assert "spark.driver.extraJavaOptions" not in spark_conf(aws)
+    java = shutil.which("java")
+    if java is None:
+        pytest.skip("no java on PATH to read the directives")
+    ours = opts.split()[-3:]
+    assert ours[1] == "-XX:-DisplayVMOutput"           # HotSpot's notice of the file stays out of run output
+    quiet = subprocess.run([java, *ours, "-version"], capture_output=True, text=True, timeout=60)
+    assert quiet.returncode == 0 and "directives" not in quiet.stdout + quiet.stderr
+    shown = [ours[0], ours[2], "-XX:+CompilerDirectivesPrint", "-version"]
+    printed = subprocess.run([java, *shown], capture_output=True, text=True, timeout=60)
+    assert printed.returncode == 0, printed.stderr
+    text = printed.stdout + printed.stderr
+    assert "1 compiler directives added" in text
+    block = text.split("Directive:", 2)[1]                 # ours, before the default directive
+    assert all(p in block for p in patterns)
+    assert re.search(r"c2 directives:.*?Exclude:true", block, re.S)

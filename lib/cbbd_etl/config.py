@@ -62,6 +62,7 @@ class SparkConfig:
     cache_compressed: bool             # compress cached tables: off locally (CPU-bound), on for Glue (memory)
     file_read_tasks: int               # spark.sql.files.minPartitionNum for bronze reads; 0: Spark's default
     jvm_options: str                   # extra JVM flags of a local session (JIT and GC tuning)
+    jit_driver_code_c1: bool           # a local session compiles per-query driver code with C1 only (see defaults)
     local_fs: str                      # file:// of a local session: "nio" (no chmod process per file) or "hadoop"
     iceberg_jar: str
     iceberg_maven: str
