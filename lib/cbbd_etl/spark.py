@@ -128,16 +128,19 @@ def jit_directives_options() -> str:
     HotSpot announces the file on stdout ("1 compiler directives added") in every run's output: the VM's
     informational output is turned off (its warnings and errors still print).
     """
-    from importlib import resources
-
-    path = resources.files("cbbd_etl").joinpath("resources/jit_driver_code_c1.json")
+    path = _resource("jit_driver_code_c1.json")
     return f"-XX:+UnlockDiagnosticVMOptions -XX:-DisplayVMOutput -XX:CompilerDirectivesFile={path}"
 
 
 def _local_log4j() -> str:
+    return _resource("log4j2.properties")
+
+
+def _resource(name: str) -> str:
+    """The path of a file in ``cbbd_etl/resources`` (the JVM reads it by path)."""
     from importlib import resources
 
-    return str(resources.files("cbbd_etl").joinpath("resources/log4j2.properties"))
+    return str(resources.files("cbbd_etl").joinpath("resources", name))
 
 
 def build_spark(cfg: Config, app_name: str = "cbbd_etl") -> "SparkSession":
