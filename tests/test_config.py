@@ -120,7 +120,7 @@ def test_driver_code_gets_c1_only_in_a_local_session_and_hotspot_reads_the_direc
     import shutil
     import subprocess
 
-    from cbbd_etl.spark import spark_conf
+    from cbbd_etl.spark import jit_directives_options, spark_conf
 
     local, aws = load_config(env={}), load_config(profile="aws", env={})
     opts = spark_conf(local)["spark.driver.extraJavaOptions"]
@@ -137,7 +137,8 @@ def test_driver_code_gets_c1_only_in_a_local_session_and_hotspot_reads_the_direc
     java = shutil.which("java")
     if java is None:
         pytest.skip("no java on PATH to read the directives")
-    ours = opts.split()[-3:]
+    assert opts.endswith(jit_directives_options())
+    ours = jit_directives_options().split()
     assert ours[1] == "-XX:-DisplayVMOutput"           # HotSpot's notice of the file stays out of run output
     quiet = subprocess.run([java, *ours, "-version"], capture_output=True, text=True, timeout=60)
     assert quiet.returncode == 0 and "directives" not in quiet.stdout + quiet.stderr
