@@ -126,6 +126,29 @@ def test_a_full_seasons_replay_past_the_lru_comes_back_from_its_packed_events() 
     assert again.events == fresh.events and len(again.events) > 300
 
 
+def test_packing_every_replay_up_front_serves_each_game_without_simulating_it_again(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """``pack_all_replays`` (run by the local server before it forks its render workers) replays each game once;
+    afterwards every game's events come from the packed copy, equal to a fresh replay, with no engine call."""
+    import cbbd_etl.sim.season as season_mod
+    from cbbd_etl.sim.engine import simulate_game
+
+    season = season_mod.SimulatedSeason(SEASON, "tiny", SEED)   # not the cached one: its caches change here
+    assert season.pack_all_replays() == 0          # a season this small keeps its replays whole, lazily
+    season._detail_cache = 3                       # as a full season's LRU is, relative to its games
+    fresh = {g.id: simulate_game(season.sides[g.home_id], season.sides[g.away_id], g.neutral,
+                                 season.truth.home_court_advantage, g.seed, record=True) for g in season.games}
+    assert season.pack_all_replays() == len(season.games) and not season._details
+
+    def no_engine(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("a packed game was simulated again")
+
+    monkeypatch.setattr(season_mod, "simulate_game", no_engine)
+    for game in season.games:
+        assert season.detail(game) == fresh[game.id]
+    assert season.pack_all_replays() == 0          # nothing left to pack
+
+
 # ---------------------------------------------------------------- consistency
 def _team_plays(plays: list[dict[str, Any]], team_id: int, play_type: str | None = None) -> list[dict[str, Any]]:
     return [p for p in plays if p["teamId"] == team_id and (play_type is None or p["playType"] == play_type)]

@@ -584,6 +584,7 @@ def _sim_render_pool(source: Any, workers: int) -> RenderPool:
     for number in source.seasons:
         season = source.season_data(number)
         _ = season.games_by_team, season.player_by_id   # built once here rather than once per worker
+        season.pack_all_replays()                          # replayed once here, not in every worker
     pool = RenderPool(source, workers, slugs=UNCACHED | {"lineups_team"}, pinned=frozenset({"lineups_team"}))
     # The pinned worker builds every team's lineups while other families are asked for (only a fixed, unset
     # clock caches them: as of a date each request builds its own team's).

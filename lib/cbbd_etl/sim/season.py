@@ -143,6 +143,27 @@ class SimulatedSeason:
             self._details.popitem(last=False)
         return out
 
+    def pack_all_replays(self) -> int:
+        """Replay every game now and keep its events packed; returns how many games were replayed.
+
+        Why: the local server forks render workers (``api/render_pool.py``), and each worker replays the
+        games it renders into its own cache. A game's plays, its two teams' substitutions and the lineups
+        then went to up to four workers, and a full season's ingest replayed every game ~3.5 times (~13 s of
+        CPU a pass, on the cores the pipeline runs on). Packed before the fork, the replays are shared
+        copy-on-write by every worker and run once, while the server starts, like the season's simulation.
+        A season small enough to keep every replay whole (``_KEEP_ALL_REPLAYS``) is left to replay lazily.
+        """
+        if self._detail_cache >= len(self.games):
+            return 0
+        done = 0
+        with self._lock, _gc_paused():
+            for game in self.games:
+                if game.outcome is not None and game.id not in self._packed_events:
+                    self._detail(game)
+                    done += 1
+            self._details.clear()   # the packed copies serve from here; the LRU refills in each worker
+        return done
+
     # ------------------------------------------------------------ records
     def records(self, slug: str) -> list[Record]:
         """All records of one endpoint slug for this season (``plays_*`` are all plays, etc.).
