@@ -175,3 +175,36 @@ def test_bronze_access_on_s3(tmp_path: Path, aws_env: None) -> None:
         files, read_bytes = bronze_files(cfg, "teams", 2024)
         assert files[0].uri.startswith("s3://lake/bronze/teams/season=2024/")
         assert gzip.decompress(read_bytes(files[0].uri)) == b"[{\"id\":1}]"
+
+
+def test_manifest_fingerprints_the_stored_file_and_silver_checks_against_it(tmp_path: Path) -> None:
+    """``stored_sha256`` is the written file's own hash; the silver check accepts that file as is, and any other
+    bytes (recompressed with the body intact, truncated, a changed body) get the full check and its reason."""
+    from cbbd_etl.silver.bronze_reader import check_files
+
+    cfg = make_cfg(tmp_path)
+    store = BronzeStore.for_root(cfg.bronze.root)
+    body = json.dumps([{"id": i, "text": "x" * 40} for i in range(200)]).encode()
+    m = write_response(store, endpoint="/games", slug="games", path="/games", params={"season": "2024"},
+                       season=2024, date=None, status=200, body=body, record_count=200, run_id="r1")
+    stored = store.get_bytes(m["data_key"])
+    assert m["stored_bytes"] == len(stored) < len(body) == m["bytes"]
+    assert m["stored_sha256"] == hashlib.sha256(stored).hexdigest()
+    (f,), read_bytes = bronze_files(cfg, "games", 2024)
+    assert (f.stored_sha256, f.body_bytes) == (m["stored_sha256"], len(body))
+
+    checked = check_files([f], read_bytes)
+    assert checked.good == [f] and checked.sizes == {f.uri: len(body)}
+
+    path = Path(f.uri)
+    variants = {"recompressed": gzip.compress(body, compresslevel=9, mtime=1),
+                "truncated": stored[: len(stored) // 2],
+                "changed body": gzip.compress(body.replace(b'"id": 7,', b'"id": 8,'))}
+    verdicts = {}
+    for name, data in variants.items():
+        path.write_bytes(data)
+        checked = check_files([f], read_bytes)
+        verdicts[name] = checked.sizes.get(f.uri) if checked.good else checked.bad[0][1]
+    assert verdicts["recompressed"] == len(body)
+    assert str(verdicts["truncated"]).startswith("truncated or corrupt gzip: ")
+    assert verdicts["changed body"] == "content does not match the manifest sha256 (changed or truncated after fetch)"

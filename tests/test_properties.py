@@ -237,9 +237,11 @@ def stored_files(draw: Any) -> tuple[str, bytes, str | None, str]:
 
 
 @settings(deadline=None, max_examples=150)
-@given(stored_files())
+@given(stored_files(), st.booleans())
 def test_bronze_file_check_accepts_intact_files_and_names_the_reason_for_every_other(
-        case: tuple[str, bytes, str | None, str]) -> None:
+        case: tuple[str, bytes, str | None, str], fingerprinted: bool) -> None:
+    """The same verdicts with or without the stored file's fingerprint (``stored_sha256``, as the ingest writes
+    for the file it stored): the fingerprint names the intact file, so damaged bytes still get the full check."""
     uri, stored, sha, kind = case
     store = {} if kind == "missing" else {uri: stored}
 
@@ -248,7 +250,17 @@ def test_bronze_file_check_accepts_intact_files_and_names_the_reason_for_every_o
             raise FileNotFoundError(key)
         return store[key]
 
-    f = BronzeFile(uri=uri, fetched_at="2024-03-01T12:00:00Z", run_id="r", record_count=1, sha256=sha)
+    fingerprint: dict[str, object] = {}
+    if fingerprinted and kind in ("ok", "ok-no-sha", "truncated", "plain"):
+        # what the ingest wrote: the intact file (the "truncated" one before it was cut)
+        intact = stored if kind != "truncated" else None
+        if intact is not None:
+            body_len = len(gzip.decompress(intact) if uri.endswith(".gz") else intact)
+            fingerprint = {"stored_sha256": hashlib.sha256(intact).hexdigest(), "body_bytes": body_len}
+        else:
+            fingerprint = {"stored_sha256": hashlib.sha256(stored + b"cut").hexdigest(), "body_bytes": 1}
+    f = BronzeFile(uri=uri, fetched_at="2024-03-01T12:00:00Z", run_id="r", record_count=1, sha256=sha,
+                   **fingerprint)  # type: ignore[arg-type]
     checked = check_files([f], read_bytes)          # never raises
     assert len(checked.good) + len(checked.bad) == 1
     if kind in ("ok", "ok-no-sha", "plain"):

@@ -34,6 +34,9 @@ class BronzeFile:
     params: str = "{}"          # the request's parameters as JSON (context such as a path's gameId)
     record_keys: tuple[str, ...] | None = None   # top-level fields of its records, per the manifest (None: unknown)
     non_object_records: int | None = None        # records that are not JSON objects (null, a number, ...)
+    body_bytes: int | None = None                # the response body's size, decompressed (manifest "bytes")
+    stored_sha256: str | None = None             # sha256 of the stored file itself (manifests written since
+                                                 # stored_sha256 exists; None: only the body's is known)
 
 
 @dataclass
@@ -76,11 +79,20 @@ def check_files(files: Iterable[BronzeFile], read_bytes: Callable[[str], bytes])
 
 
 def _check_one(f: BronzeFile, read_bytes: Callable[[str], bytes]) -> tuple[str | None, int]:
-    """``(reason the file is bad or None, decompressed size)``."""
+    """``(reason the file is bad or None, decompressed size)``.
+
+    A file whose bytes hash to its manifest's ``stored_sha256`` is the very file the ingest wrote: a gzip of
+    the body its ``sha256`` describes, so it is good without inflating it. Hashing the stored bytes is
+    ~40x cheaper than inflating and hashing the body (a full season: 0.2 s against 8 s of CPU, on every
+    silver run's driver). Any other file gets the full check, which names what is wrong (a truncated gzip,
+    a changed body) and still accepts a file recompressed with its body intact.
+    """
     try:
         raw = read_bytes(f.uri)
     except (OSError, KeyError) as exc:
         return f"bronze file unreadable: {exc}", 0
+    if f.stored_sha256 and f.body_bytes is not None and hashlib.sha256(raw).hexdigest() == f.stored_sha256:
+        return None, f.body_bytes
     try:
         body = gzip.decompress(raw) if f.uri.endswith(".gz") else raw
     except (EOFError, OSError, zlib.error) as exc:
@@ -252,4 +264,6 @@ def manifest_to_file(manifest: dict[str, Any], uri: str) -> BronzeFile:
         record_keys=tuple(manifest["record_keys"]) if isinstance(manifest.get("record_keys"), list) else None,
         non_object_records=(int(manifest["non_object_records"])
                             if isinstance(manifest.get("non_object_records"), int) else None),
+        body_bytes=int(manifest["bytes"]) if isinstance(manifest.get("bytes"), int) else None,
+        stored_sha256=manifest["stored_sha256"] if isinstance(manifest.get("stored_sha256"), str) else None,
     )
