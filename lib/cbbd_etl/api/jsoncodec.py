@@ -144,15 +144,35 @@ def digest(body: bytes) -> Digest:
     """
     if _simdjson is not None:
         try:
-            # a parser per call: a parser cannot parse again while proxies of its last document live, and
-            # threads of the ingest decode at the same time
-            doc = _simdjson.Parser().parse(body)
+            doc = _simdjson_parse(body)
         except Exception:  # noqa: BLE001 - any refusal: the standard answer decides below
             doc = None
         if doc is not None:
             return _digest_document(doc)
     with _collector_paused(len(body) >= GC_PAUSE_MIN_BYTES):
         return digest_of(loads(body))
+
+
+_PARSERS = threading.local()
+
+
+def _simdjson_parse(body: bytes) -> Any:
+    """``body`` parsed by this thread's simdjson parser.
+
+    Why one parser per thread, kept: a parser sizes its buffers to the largest document it has parsed, and a
+    new parser per call allocated and first touched them again for every response; reused, a day of plays
+    parses in half the CPU (454 MB of plays: 1.0 -> 0.52 s). A parser cannot parse again while proxies of its
+    last document live (simdjson raises RuntimeError), and the ingest's threads decode at the same time:
+    hence one per thread, and a fresh one whenever the last document is still referenced.
+    """
+    parser = getattr(_PARSERS, "parser", None)
+    if parser is None:
+        parser = _PARSERS.parser = _simdjson.Parser()
+    try:
+        return parser.parse(body)
+    except RuntimeError:   # the last document is still referenced somewhere: this call gets a parser of its own
+        parser = _PARSERS.parser = _simdjson.Parser()
+        return parser.parse(body)
 
 
 def _digest_document(doc: Any) -> Digest:
