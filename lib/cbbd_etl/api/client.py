@@ -488,6 +488,9 @@ class CbbdClient:
         return status, body, data
 
 
+BODY_READ_CHUNK = 1 << 20
+
+
 def _read_body(resp: requests.Response, timeout: float) -> bytes:
     """The decoded body of a streamed response; a body shorter than its ``Content-Length`` is a retry.
 
@@ -503,7 +506,9 @@ def _read_body(resp: requests.Response, timeout: float) -> bytes:
     declared_text = resp.headers.get("Content-Length")
     declared = int(declared_text) if declared_text is not None and declared_text.isdigit() else None
     try:
-        body = resp.content
+        # What ``resp.content`` does, in 1 MB reads instead of its 10 kB ones: a full season's ~3 GB of bodies
+        # took ~300,000 trips through urllib3's reader (~2.5x the CPU of these ~3,000, measured on a day of plays)
+        body = b"".join(resp.iter_content(BODY_READ_CHUNK)) if resp.raw is not None else b""
     except requests.Timeout:
         raise _Retry(f"timeout: no complete response within {timeout:g}s") from None
     except (requests.exceptions.ChunkedEncodingError, requests.ConnectionError) as exc:
