@@ -33,6 +33,8 @@ def make_cfg(tmp: Path, **overrides: object) -> Config:
         # The test session's JVM lives 20 minutes: default JIT thresholds serve it better than a short run's.
         "spark.jvm_options": "",
         "spark.jit_driver_code_c1": False,
+        # The suite never depends on a class-data archive built on the machine (cbbd_etl.jvm_archive).
+        "spark.class_data_archive": False,
     }
     base.update(overrides)
     return cfg.replace(**base)

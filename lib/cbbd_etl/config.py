@@ -63,6 +63,7 @@ class SparkConfig:
     file_read_tasks: int               # spark.sql.files.minPartitionNum for bronze reads; 0: Spark's default
     jvm_options: str                   # extra JVM flags of a local session (JIT and GC tuning)
     jit_driver_code_c1: bool           # a local session compiles per-query driver code with C1 only (see defaults)
+    class_data_archive: bool           # a local session maps its classes from a CDS archive when one is built
     local_fs: str                      # file:// of a local session: "nio" (no chmod process per file) or "hadoop"
     iceberg_jar: str
     iceberg_maven: str

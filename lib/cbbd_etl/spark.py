@@ -58,6 +58,25 @@ def find_iceberg_jar(explicit: str = "") -> str | None:
     return None
 
 
+def session_class_path() -> list[str]:
+    """The jars a local session's JVM loads classes from: PySpark's own, the Iceberg runtime, the local
+    file-system jar (the archive is valid only for the same files)."""
+    from .local_fs import local_fs_jar
+
+    files: list[str] = []
+    try:
+        import pyspark
+
+        files += sorted(glob.glob(os.path.join(os.environ.get("SPARK_HOME") or str(Path(pyspark.__file__).parent),
+                                               "jars", "*.jar")))
+    except ImportError:  # pragma: no cover - no PySpark, no session
+        pass
+    for extra in (find_iceberg_jar(), local_fs_jar()):
+        if extra:
+            files.append(extra)
+    return files
+
+
 def catalog_conf(cfg: Config) -> dict[str, str]:
     """Properties of the Iceberg catalog alone: these may be set on a running session."""
     cat = cfg.lake.catalog_name
@@ -154,7 +173,14 @@ def build_spark(cfg: Config, app_name: str = "cbbd_etl") -> "SparkSession":
         builder = builder.master(cfg.spark.master)
         # A laptop's hostname often resolves to loopback; say so up front instead of a warning per run.
         os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
-    for key, value in spark_conf(cfg).items():
+    conf = spark_conf(cfg)
+    if cfg.spark.master and not in_glue() and cfg.spark.class_data_archive:
+        from .jvm_archive import archive_option
+
+        shared = archive_option(cfg, session_class_path())   # "" until `make jvm-archive` has built one
+        if shared:
+            conf["spark.driver.extraJavaOptions"] += " " + shared
+    for key, value in conf.items():
         builder = builder.config(key, value)
     if not in_glue():
         if cfg.spark.master and cfg.spark.local_fs == "nio":
