@@ -5,13 +5,11 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import uuid
 from pathlib import Path
 
 import pytest
 
-from cbbd_etl import jvm_archive, jvm_archive_build
-from cbbd_etl.spark import session_class_path
+from cbbd_etl import jvm_archive
 from conftest import make_cfg
 
 
@@ -56,35 +54,33 @@ def test_a_session_names_the_archive_only_when_one_is_current(tmp_path: Path) ->
 
 @pytest.mark.timeout(300)
 def test_a_built_archive_is_mapped_by_the_next_local_session(tmp_path: Path) -> None:
-    """Build one (a training session in a child process, its JVM dumping at exit), then start a session in
-    another process: its JVM loads Spark's classes from the archive ("shared objects file" in its class log)."""
-    # A flag of this test's own makes a key (and so an archive) no other session shares; removed at the end.
-    flags = f"-XX:+UseParallelGC -Dcbbd.test.archive={uuid.uuid4().hex}"
-    cfg = make_cfg(tmp_path, **{"spark.class_data_archive": True, "spark.master": "local[2]",
-                                "spark.jvm_options": flags})
-    path, reason = jvm_archive_build.build(cfg)
-    try:
-        assert path is not None, reason
-        assert path == jvm_archive.archive_path(cfg, session_class_path()) and path.stat().st_size > 10 * 2 ** 20
-        assert not list(path.parent.glob(f".{path.stem}.*.partial"))
-        assert jvm_archive_build.build(cfg) == (path, "")                # found, not built again
+    """`make jvm-archive` builds one (a training session in a child process, its JVM dumping at exit); a session
+    started afterwards in another process loads Spark's classes from it ("shared objects file" in its class log).
+    Everything runs with a cache folder of its own, so the machine's archives are left alone."""
+    env = {**os.environ, "CBBD_ETL_CACHE_DIR": str(tmp_path / "cache")}
+    env.pop("JAVA_TOOL_OPTIONS", None)
 
-        log = tmp_path / "classes.log"
-        script = (
-            "import sys; sys.path.insert(0, sys.argv[1]);"
-            "from conftest import make_cfg; from pathlib import Path; from cbbd_etl.spark import build_spark;"
-            "cfg = make_cfg(Path(sys.argv[2]), **{'spark.class_data_archive': True, 'spark.master': 'local[2]',"
-            " 'spark.jvm_options': sys.argv[3]});"
-            "spark = build_spark(cfg); print(spark.range(3).count())")
-        env = {**os.environ, "JAVA_TOOL_OPTIONS": f"-Xlog:class+load=info:file={log}"}
-        out = subprocess.run([sys.executable, "-c", script, str(Path(__file__).parent), str(tmp_path / "s"), flags],
-                             env=env, capture_output=True, text=True, timeout=240)
-        assert out.returncode == 0 and out.stdout.strip().endswith("3"), out.stderr[-2000:]
-        loaded = [line for line in log.read_text().splitlines() if " org.apache.spark.SparkContext " in line]
-        assert loaded and "source: shared objects file (top)" in loaded[0], loaded
-    finally:
-        if path is not None:
-            path.unlink(missing_ok=True)
+    def make_archive() -> str:
+        done = subprocess.run([sys.executable, "-m", "cbbd_etl.jvm_archive_build"], env=env, capture_output=True,
+                              text=True, timeout=240)
+        assert done.returncode == 0, done.stderr[-2000:]
+        return done.stdout
+
+    assert "built in" in make_archive()
+    (archive,) = (tmp_path / "cache" / "jvm").glob(f"{jvm_archive.ARCHIVE_PREFIX}*.jsa")
+    assert archive.stat().st_size > 10 * 2 ** 20
+    assert not list(archive.parent.glob(".*.partial"))
+    assert "current" in make_archive()                                   # found, not built again
+
+    log = tmp_path / "classes.log"
+    script = ("import sys; from cbbd_etl.config import load_config; from cbbd_etl.spark import build_spark;"
+              "cfg = load_config().replace(**{'lake.warehouse': sys.argv[1], 'spark.class_data_archive': True});"
+              "print(build_spark(cfg).range(3).count())")
+    out = subprocess.run([sys.executable, "-c", script, str(tmp_path / "warehouse")], capture_output=True, text=True,
+                         env={**env, "JAVA_TOOL_OPTIONS": f"-Xlog:class+load=info:file={log}"}, timeout=240)
+    assert out.returncode == 0 and out.stdout.strip().endswith("3"), out.stderr[-2000:]
+    loaded = [line for line in log.read_text().splitlines() if " org.apache.spark.SparkContext " in line]
+    assert loaded and "source: shared objects file (top)" in loaded[0], loaded
 
 
 def test_building_keeps_the_newest_archives_only(tmp_path: Path) -> None:

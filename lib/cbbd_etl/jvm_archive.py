@@ -61,7 +61,7 @@ def archive_key(java: str | None, files: Iterable[str], jvm_options: str) -> str
 
 
 def archive_path(cfg: "Config", class_path: Iterable[str], cache: Path | None = None) -> Path:
-    """Where the archive for ``cfg``'s local session on ``class_path`` (``spark.session_class_path()``) lives,
+    """Where the archive for ``cfg``'s local session on ``class_path`` (``spark.session_class_path(cfg)``) lives,
     whether or not it exists yet."""
     key = archive_key(find_java(), class_path, _session_jvm_options(cfg))
     return (cache or cache_dir()) / "jvm" / f"{ARCHIVE_PREFIX}{key}.jsa"

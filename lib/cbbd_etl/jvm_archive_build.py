@@ -28,7 +28,7 @@ def build(cfg: "Config", cache: Path | None = None, timeout: float = 600.0) -> t
     has gone, so this waits for that JVM too before the archive takes its final name (atomically: a session
     never maps a half-written file).
     """
-    target = archive_path(cfg, session_class_path(), cache)
+    target = archive_path(cfg, session_class_path(cfg), cache)
     if target.is_file():
         return target, ""
     if not find_java():
@@ -36,9 +36,9 @@ def build(cfg: "Config", cache: Path | None = None, timeout: float = 600.0) -> t
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(f".{target.stem}.{os.getpid()}.partial")
     partial.unlink(missing_ok=True)
-    request = {"archive": str(partial), "config": {"spark.jvm_options": cfg.spark.jvm_options,
-                                                   "spark.jit_driver_code_c1": cfg.spark.jit_driver_code_c1,
-                                                   "spark.driver_memory": cfg.spark.driver_memory}}
+    # what shapes the child's JVM as it will shape the sessions that map the archive
+    same = ("jvm_options", "jit_driver_code_c1", "driver_memory", "local_fs", "iceberg_jar")
+    request = {"archive": str(partial), "config": {f"spark.{k}": getattr(cfg.spark, k) for k in same}}
     started = time.monotonic()
     proc = subprocess.run([sys.executable, "-m", "cbbd_etl.jvm_archive_build", "train"], input=json.dumps(request),
                           capture_output=True, text=True, timeout=timeout)
@@ -125,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
         if not cfg.spark.class_data_archive:
             print("spark.class_data_archive is off: no archive to build")
             return 0
-        started, current = time.monotonic(), archive_path(cfg, session_class_path()).is_file()
+        started, current = time.monotonic(), archive_path(cfg, session_class_path(cfg)).is_file()
         path, reason = build(cfg)
         if path is None:
             print(f"no class-data archive ({reason}); local sessions start without one", file=sys.stderr)

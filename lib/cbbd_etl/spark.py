@@ -58,9 +58,9 @@ def find_iceberg_jar(explicit: str = "") -> str | None:
     return None
 
 
-def session_class_path() -> list[str]:
-    """The jars a local session's JVM loads classes from: PySpark's own, the Iceberg runtime, the local
-    file-system jar (the archive is valid only for the same files)."""
+def session_class_path(cfg: Config) -> list[str]:
+    """The jars ``cfg``'s local session loads classes from, as :func:`build_spark` puts them there: PySpark's
+    own, the Iceberg runtime, the local file-system jar (a class-data archive is valid only for the same files)."""
     from .local_fs import local_fs_jar
 
     files: list[str] = []
@@ -71,10 +71,8 @@ def session_class_path() -> list[str]:
                                                "jars", "*.jar")))
     except ImportError:  # pragma: no cover - no PySpark, no session
         pass
-    for extra in (find_iceberg_jar(), local_fs_jar()):
-        if extra:
-            files.append(extra)
-    return files
+    extras = [find_iceberg_jar(cfg.spark.iceberg_jar), local_fs_jar() if cfg.spark.local_fs == "nio" else None]
+    return files + [jar for jar in extras if jar]
 
 
 def catalog_conf(cfg: Config) -> dict[str, str]:
@@ -177,7 +175,7 @@ def build_spark(cfg: Config, app_name: str = "cbbd_etl") -> "SparkSession":
     if cfg.spark.master and not in_glue() and cfg.spark.class_data_archive:
         from .jvm_archive import archive_option
 
-        shared = archive_option(cfg, session_class_path())   # "" until `make jvm-archive` has built one
+        shared = archive_option(cfg, session_class_path(cfg))   # "" until `make jvm-archive` has built one
         if shared:
             conf["spark.driver.extraJavaOptions"] += " " + shared
     for key, value in conf.items():
