@@ -4,8 +4,8 @@ instead of loading, parsing and verifying them at every start.
 Why: a local session loads ~15,000 classes, one by one on the driver's thread, before and while it runs its
 first queries. With an archive of them, measured on this project's 2-core machines: a session starts in 1.8 s
 instead of 3.4 s, and a small first workload (JSON read, MERGE into Iceberg, a window, a join) runs in 5.3 s
-instead of 7.5 s, for 5 CPU-s less. Every local job process, ``make demo``, ``make bench`` and the daily
-workflow's one session gain that once each.
+instead of 7.5 s, for 5 CPU-s less. Every local job process and workflow run gains that once, once an archive
+exists (``make job`` and ``make bench`` build it; ``make demo`` and the CLI use it when it is there).
 
 How: ``python -m cbbd_etl.jvm_archive_build`` (``make jvm-archive``; ``make bench`` and ``make job`` run it)
 starts a session in a child process with ``-XX:ArchiveClassesAtExit``, runs a small workload covering the
@@ -25,11 +25,10 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
-from .local_fs import cache_dir
+from .local_fs import cache_dir, jdk_tool
 
 if TYPE_CHECKING:  # pragma: no cover
     from .config import Config
@@ -40,11 +39,8 @@ ARCHIVE_PREFIX = "spark-cds-"
 
 
 def find_java() -> str | None:
-    """The ``java`` Spark launches: ``$JAVA_HOME/bin/java``, else the first on ``PATH``."""
-    home = os.environ.get("JAVA_HOME")
-    if home and Path(home, "bin", "java").is_file():
-        return str(Path(home, "bin", "java"))
-    return shutil.which("java")
+    """The ``java`` Spark launches."""
+    return jdk_tool("java")
 
 
 def archive_key(java: str | None, files: Iterable[str], jvm_options: str) -> str:

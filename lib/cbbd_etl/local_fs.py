@@ -45,12 +45,16 @@ def cache_dir() -> Path:
     return Path(base) / "cbbd_etl"
 
 
-def find_javac() -> str | None:
-    """The ``javac`` of ``$JAVA_HOME`` (the JDK Spark runs on), else the first on ``PATH``."""
+def jdk_tool(name: str) -> str | None:
+    """``name`` (``java``, ``javac``) of ``$JAVA_HOME`` (the JDK Spark runs on), else the first on ``PATH``."""
     home = os.environ.get("JAVA_HOME")
-    if home and Path(home, "bin", "javac").is_file():
-        return str(Path(home, "bin", "javac"))
-    return shutil.which("javac")
+    if home and Path(home, "bin", name).is_file():
+        return str(Path(home, "bin", name))
+    return shutil.which(name)
+
+
+def find_javac() -> str | None:
+    return jdk_tool("javac")
 
 
 def find_hadoop_jar() -> str | None:
