@@ -21,7 +21,7 @@ from .league import size_spec
 from .realism import FetchLog, RealismOptions, present, resolve
 from .records import DRAFT_POSITION_CODES
 from .schedule import Game
-from .season import SimulatedSeason, _gc_paused, simulate_season
+from .season import SimulatedSeason, gc_paused, simulate_season
 from .timeline import SeasonAsOf, as_of_moment
 
 Record = dict[str, Any]
@@ -171,7 +171,7 @@ class SimulatedApi:
         # by the realism layer, and collections rescanning the growing list cost a third of an in-process
         # server's plays rendering (a full season's 126 days: 44.4 -> 31.3 s of CPU, byte-identical answers).
         # The render workers (api/render_pool.py) already pause it around the query and its encoding.
-        with _gc_paused():
+        with gc_paused():
             result = self._handlers[endpoint.slug](endpoint, values)
             if isinstance(result, list) and endpoint.cap is not None:
                 result = cap_games(result, endpoint.cap)

@@ -35,7 +35,7 @@ _KEEP_ALL_REPLAYS = 1500     # up to this many games (tiny, demo) every replay i
 
 
 @contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
+def gc_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector while bulk-building records.
 
     Why: building hundreds of thousands of small dicts triggers collections that rescan every live
@@ -62,7 +62,7 @@ class SimulatedSeason:
                                                          for t in self.league.teams}
         self.sides: dict[int, TeamSide] = {t.id: build_side(self.league, t.id, season, self.truth.teams[t.id])
                                            for t in self.league.teams}
-        with _gc_paused():
+        with gc_paused():
             self.games: list[Game] = build_games(self.league, season, self.truth, self.sides)
         self.game_by_id: dict[int, Game] = {g.id: g for g in self.games}
         self.dates = season_dates(season)
@@ -156,7 +156,7 @@ class SimulatedSeason:
         if self._detail_cache >= len(self.games):
             return 0
         done = 0
-        with self._lock, _gc_paused():
+        with self._lock, gc_paused():
             for game in self.games:
                 if game.outcome is not None and game.id not in self._packed_events:
                     self._detail(game)
@@ -178,10 +178,10 @@ class SimulatedSeason:
             raise KeyError(f"unknown endpoint slug {slug!r}; known: {', '.join(sorted(BUILDERS))}")
         with self._lock:
             if slug in UNCACHED:
-                with _gc_paused():
+                with gc_paused():
                     return builder(self)
             if slug not in self._records:
-                with _gc_paused():
+                with gc_paused():
                     self._records[slug] = builder(self)
             return self._records[slug]
 
