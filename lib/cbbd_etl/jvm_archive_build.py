@@ -14,10 +14,12 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .jvm_archive import prune, archive_path, find_java
+from .jvm_archive import archive_path, find_java, prune
 from .spark import session_class_path
 
 if TYPE_CHECKING:  # pragma: no cover
+    from pyspark.sql import SparkSession
+
     from .config import Config
 
 
@@ -70,7 +72,6 @@ def _alive(pid: int) -> bool:
 def train(archive: str, overrides: dict[str, object]) -> int:
     """The child side of :func:`build`: a session that dumps its classes at exit, and a workload that loads the
     classes every job needs. Prints the JVM's pid (the parent waits for it)."""
-    import gzip
     import tempfile
 
     from .config import load_config
@@ -85,32 +86,34 @@ def train(archive: str, overrides: dict[str, object]) -> int:
             "spark.jvm_options": f"{overrides.get('spark.jvm_options', '')} -XX:ArchiveClassesAtExit={archive} "
                                  "-Xlog:cds=off -Xlog:cds+dynamic=off"})
         spark = build_spark(cfg, app_name="cbbd_etl-class-archive")
-        _workload(spark, root, gzip)
+        _workload(spark, root)
         print(spark.sparkContext._gateway.proc.pid, flush=True)
     return 0
 
 
-def _workload(spark: object, root: Path, gzip_module: object) -> None:
+def _workload(spark: "SparkSession", root: Path) -> None:
     """JSON read with a schema, cache and count, an Iceberg table created and MERGEd into, a window, an
     aggregate, a join and a metadata table: the code paths of a silver and a gold job."""
+    import gzip
+
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
     rows = [{"id": i, "g": i % 7, "t": "x" * (i % 13), "ts": "2024-01-01T00:00:00Z"} for i in range(2000)]
     src = root / "in.json.gz"
-    src.write_bytes(gzip_module.compress(json.dumps(rows).encode()))     # type: ignore[attr-defined]
-    df = spark.read.schema("id BIGINT, g INT, t STRING, ts TIMESTAMP").json(str(src)).cache()  # type: ignore[attr-defined]
+    src.write_bytes(gzip.compress(json.dumps(rows).encode()))
+    df = spark.read.schema("id BIGINT, g INT, t STRING, ts TIMESTAMP").json(str(src)).cache()
     df.count()
-    spark.sql("CREATE NAMESPACE IF NOT EXISTS local.silver")            # type: ignore[attr-defined]
-    spark.sql("CREATE TABLE local.silver.t (id BIGINT, g INT, t STRING, ts TIMESTAMP) USING iceberg "  # type: ignore[attr-defined]
+    spark.sql("CREATE NAMESPACE IF NOT EXISTS local.silver")
+    spark.sql("CREATE TABLE local.silver.t (id BIGINT, g INT, t STRING, ts TIMESTAMP) USING iceberg "
               "PARTITIONED BY (g) TBLPROPERTIES ('format-version'='2')")
     df.createOrReplaceTempView("src")
-    spark.sql("MERGE INTO local.silver.t t USING src s ON t.id = s.id "  # type: ignore[attr-defined]
+    spark.sql("MERGE INTO local.silver.t t USING src s ON t.id = s.id "
               "WHEN MATCHED THEN UPDATE SET * WHEN NOT MATCHED THEN INSERT *")
     by_group = Window.partitionBy("g").orderBy("id")
-    (spark.table("local.silver.t").withColumn("r", F.row_number().over(by_group))  # type: ignore[attr-defined]
+    (spark.table("local.silver.t").withColumn("r", F.row_number().over(by_group))
      .groupBy("g").agg(F.max("r"), F.sum("id")).join(df.groupBy("g").count(), "g").collect())
-    spark.sql("SELECT count(*) FROM local.silver.t.snapshots").collect()  # type: ignore[attr-defined]
+    spark.sql("SELECT count(*) FROM local.silver.t.snapshots").collect()
 
 
 def main(argv: list[str] | None = None) -> int:

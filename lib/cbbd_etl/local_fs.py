@@ -57,8 +57,9 @@ def find_javac() -> str | None:
     return jdk_tool("javac")
 
 
-def find_hadoop_jar() -> str | None:
-    """The Hadoop client API jar PySpark bundles (``$SPARK_HOME/jars`` when set)."""
+def pyspark_jars(pattern: str = "*.jar") -> list[str]:
+    """The jars PySpark bundles that match ``pattern``, sorted: from ``$SPARK_HOME/jars`` when it has any,
+    else from the installed ``pyspark`` package."""
     roots = [os.environ.get("SPARK_HOME", "")]
     try:
         import pyspark
@@ -67,10 +68,16 @@ def find_hadoop_jar() -> str | None:
     except ImportError:  # pragma: no cover - a session needs PySpark anyway
         pass
     for root in roots:
-        hits = sorted(glob.glob(os.path.join(root, "jars", "hadoop-client-api-*.jar"))) if root else []
+        hits = sorted(glob.glob(os.path.join(root, "jars", pattern))) if root else []
         if hits:
-            return hits[-1]
-    return None
+            return hits
+    return []
+
+
+def find_hadoop_jar() -> str | None:
+    """The Hadoop client API jar PySpark bundles (``$SPARK_HOME/jars`` when set)."""
+    hits = pyspark_jars("hadoop-client-api-*.jar")
+    return hits[-1] if hits else None
 
 
 def build_jar(cache: Path, javac: str | None, hadoop_jar: str | None) -> tuple[Path | None, str]:

@@ -61,18 +61,10 @@ def find_iceberg_jar(explicit: str = "") -> str | None:
 def session_class_path(cfg: Config) -> list[str]:
     """The jars ``cfg``'s local session loads classes from, as :func:`build_spark` puts them there: PySpark's
     own, the Iceberg runtime, the local file-system jar (a class-data archive is valid only for the same files)."""
-    from .local_fs import local_fs_jar
+    from .local_fs import local_fs_jar, pyspark_jars
 
-    files: list[str] = []
-    try:
-        import pyspark
-
-        files += sorted(glob.glob(os.path.join(os.environ.get("SPARK_HOME") or str(Path(pyspark.__file__).parent),
-                                               "jars", "*.jar")))
-    except ImportError:  # pragma: no cover - no PySpark, no session
-        pass
     extras = [find_iceberg_jar(cfg.spark.iceberg_jar), local_fs_jar() if cfg.spark.local_fs == "nio" else None]
-    return files + [jar for jar in extras if jar]
+    return pyspark_jars() + [jar for jar in extras if jar]
 
 
 def catalog_conf(cfg: Config) -> dict[str, str]:
