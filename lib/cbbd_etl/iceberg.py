@@ -417,16 +417,103 @@ def _append_all_new(spark: "SparkSession", ident: str, spec: TableSpec, rows: "D
     (it could have stored one of the keys found absent).
     """
     rows.select(*[c for c, _ in spec.all_columns]).writeTo(ident).append()
-    after = live_snapshot(spark, ident)
-    expected = None if before is None else int(before.snapshotId())
-    parent = after.parentId()
-    if (None if parent is None else int(parent)) != expected:
-        raise RuntimeError(f"{ident}: another commit landed while new rows were appended (expected parent "
-                           f"snapshot {expected}, found {parent}); check for a concurrent run of the same job")
+    after = _appended_on(spark, ident, before)
     added = after.summary().get("added-records")
     result.inserted = int(added) if added is not None else rows.count()
     result.duplicates = result.source_rows - result.inserted
     result.committed = result.inserted > 0
+
+
+def _appended_on(spark: "SparkSession", ident: str, before: Any) -> Any:
+    """The snapshot an append just committed, checked to sit directly on ``before`` (see ``_append_all_new``)."""
+    after = live_snapshot(spark, ident)
+    expected = None if before is None else int(before.snapshotId())
+    parent = None if after is None else after.parentId()
+    if after is None or (None if parent is None else int(parent)) != expected:
+        raise RuntimeError(f"{ident}: another commit landed while new rows were appended (expected parent "
+                           f"snapshot {expected}, found {parent}); check for a concurrent run of the same job")
+    return after
+
+
+@dataclass(frozen=True)
+class StreamedAppend:
+    """What :func:`append_streamed` committed: the rows it added and the snapshots around its commit."""
+
+    identifier: str
+    added: int
+    before_id: int | None     # the table's snapshot before (None: the table had none)
+    after_id: int
+
+
+def append_streamed(spark: "SparkSession", cfg: Config, spec: TableSpec, df: "DataFrame") -> StreamedAppend:
+    """Append ``df`` (rows believed new: a season's first load) in the one pass that computes them.
+
+    For a load too big to cache (see ``silver.pipeline``): nothing is counted, checked or deduplicated
+    before the write, so the caller checks afterwards (:func:`appended_keys_unique`, its own observed
+    counts) and, when a check fails, takes the commit back (:func:`undo_append`).
+
+    Why no shuffle before the write (``distribution-mode`` none, fanout writers): Iceberg's default for a
+    partitioned table hashes every row to its partition first, a second pass over a season of wide rows
+    (4.7 s of a full season's ``silver_plays``, 2 cores). Each task writes the partitions it reads instead:
+    a bronze response holds one game day, so the files per partition stay what the shuffle made.
+    """
+    ident = ensure_table(spark, cfg, spec)
+    before = live_snapshot(spark, ident)
+    rows = with_row_hash(conform(df, spec), spec)
+    (rows.select(*[c for c, _ in spec.all_columns]).writeTo(ident)
+     .option("distribution-mode", "none").option("fanout-enabled", "true").append())
+    after = _appended_on(spark, ident, before)
+    added = after.summary().get("added-records")
+    return StreamedAppend(ident, int(added) if added is not None else 0,
+                          None if before is None else int(before.snapshotId()), int(after.snapshotId()))
+
+
+def appended_keys_unique(spark: "SparkSession", spec: TableSpec, done: StreamedAppend) -> bool:
+    """Whether the rows ``done`` added hold each natural key once (reads the key columns of its files only)."""
+    if done.before_id is None:       # the table had no rows: the snapshot holds exactly the appended ones
+        reader = spark.read.format("iceberg").option("snapshot-id", str(done.after_id))
+    else:                            # an incremental read: the rows appended after before_id, up to after_id
+        reader = (spark.read.format("iceberg").option("start-snapshot-id", str(done.before_id))
+                  .option("end-snapshot-id", str(done.after_id)))
+    added = reader.load(done.identifier).select(*spec.keys)
+    return _has_unique_keys(added, spec.keys, done.added)
+
+
+def undo_append(spark: "SparkSession", done: StreamedAppend) -> None:
+    """Take back the commit of ``done``: the table's current snapshot becomes the one before it again.
+
+    A rollback, not a delete: it restores exactly what was there (other seasons, other partitions). A table
+    that had no snapshot before had no rows, so removing every data file restores it. The files of the undone
+    snapshot stay until snapshots expire (``maintenance``), as any rolled-back snapshot's do.
+    """
+    table = live_table(spark, done.identifier)
+    current = table.currentSnapshot()
+    if current is None or int(current.snapshotId()) != done.after_id:
+        raise RuntimeError(f"{done.identifier}: cannot undo snapshot {done.after_id}; the current one is "
+                           f"{None if current is None else current.snapshotId()}")
+    if done.before_id is not None:
+        table.manageSnapshots().rollbackTo(done.before_id).commit()
+    else:
+        always = spark._jvm.org.apache.iceberg.expressions.Expressions.alwaysTrue()
+        table.newDelete().deleteFromRowFilter(always).commit()
+    spark.sql(f"REFRESH TABLE {done.identifier}")
+    event(log, "append undone", table=done.identifier, snapshot=done.after_id, restored=done.before_id)
+
+
+def season_is_empty(spark: "SparkSession", identifier: str, season: int) -> bool:
+    """Whether no data file of the table can hold a row of ``season`` (metadata only, no Spark job).
+
+    Conservative: a file whose rows were all deleted by a delete file still counts as holding some.
+    """
+    table = live_table(spark, identifier)
+    if table.currentSnapshot() is None:
+        return True
+    equal = spark._jvm.org.apache.iceberg.expressions.Expressions.equal
+    files = table.newScan().filter(equal("season", int(season))).planFiles()
+    try:
+        return not files.iterator().hasNext()
+    finally:
+        files.close()
 
 
 def _snapshot_records(snap: Any) -> int | None:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from ..bronze_access import bronze_files
 from ..iceberg import append_rows, ensure_table, merge_upsert
+from ..log import event, get_logger
 from ..tables import META_QUARANTINE, TableSpec
 from .bronze_reader import (FAST_PARSED, MALFORMED_FILE, NULL_RECORD, check_files, fast_readable,
                             quarantine_rows_for_files, read_json_records)
@@ -27,10 +28,12 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from ..runner import JobContext
 
+log = get_logger("silver")
+
 
 # Decompressed bronze bytes per chunk of a load (see _load_chunk): a season of box scores is one chunk of a
 # few MB, the demo's plays (~440 MB of JSON) one, a full season's (~2.6 GB) six. Cached without the JSON text, a
-# chunk takes ~200 MB.
+# chunk takes ~200 MB. A season's first load bigger than one chunk streams instead when it can (_stream_load).
 CACHE_LOAD_MAX_BYTES = 512 * 1024 * 1024
 
 
@@ -53,19 +56,35 @@ def load_stats(tagged: "DataFrame", exploded: bool) -> LoadStats:
     from pyspark.sql import functions as F
 
     malformed = F.col("_file_malformed")
-    weight = F.when(malformed, F.col("_file_records")).otherwise(1)
-    aggs = [F.sum(F.when(F.col("_reason").isNull(), 1).otherwise(0)).alias("valid"),
-            F.sum(F.when(F.col("_reason").isNotNull(), weight).otherwise(0)).alias("rejected"),
-            F.array_sort(F.array_distinct(F.flatten(F.collect_set(
-                F.when(F.size("_unknown_keys") > 0, F.col("_unknown_keys")))))).alias("unknown")]
+    aggs = _record_counts()[:2] + [F.array_sort(F.array_distinct(F.flatten(F.collect_set(
+        F.when(F.size("_unknown_keys") > 0, F.col("_unknown_keys")))))).alias("unknown")]
     if exploded:
         aggs.append((F.count_distinct(F.when(~malformed, F.struct("_source_file", "_record_pos")))
                      + F.coalesce(F.sum(F.when(malformed, F.col("_file_records"))), F.lit(0))).alias("parsed"))
     else:
-        aggs.append(F.sum(weight).alias("parsed"))
+        aggs.append(_record_counts()[2])
     row = tagged.agg(*aggs).first()
     return LoadStats(valid=int(row["valid"] or 0), rejected=int(row["rejected"] or 0),
                      parsed_records=int(row["parsed"] or 0), unknown_fields=list(row["unknown"] or []))
+
+
+def _record_counts() -> list["Column"]:
+    """``valid``, ``rejected`` and ``parsed`` of a load whose records are one row each (not exploded): a
+    malformed file is one row standing for every record its manifest counted."""
+    from pyspark.sql import functions as F
+
+    weight = F.when(F.col("_file_malformed"), F.col("_file_records")).otherwise(1)
+    return [F.sum(F.when(F.col("_reason").isNull(), 1).otherwise(0)).alias("valid"),
+            F.sum(F.when(F.col("_reason").isNotNull(), weight).otherwise(0)).alias("rejected"),
+            F.sum(weight).alias("parsed")]
+
+
+def _valid_rows(tagged: "DataFrame", run_id: str) -> "DataFrame":
+    """The rows of ``tagged`` that pass every rule, as the table stores them (bookkeeping columns dropped)."""
+    from pyspark.sql import functions as F
+
+    drop = [c for c in tagged.columns if c.startswith("_") and c not in ("_ingested_at", "_source_file")]
+    return tagged.where(F.col("_reason").isNull()).drop(*drop).withColumn("_run_id", F.lit(run_id))
 
 
 @dataclass(frozen=True)
@@ -116,12 +135,15 @@ def run_silver(ctx: "JobContext", source: SilverSource, season: int | None = Non
         ensure_table(spark, cfg, source.table)   # an empty table is still a table users can query
         return report
 
-    totals = ChunkResult()
-    for chunk in checked.chunks(CACHE_LOAD_MAX_BYTES):
+    chunks = checked.chunks(CACHE_LOAD_MAX_BYTES)
+    streamed = _stream_load(ctx, source, checked.good, season if seasonal else None) if len(chunks) > 1 else None
+    totals = streamed or ChunkResult()
+    for chunk in [] if streamed else chunks:
         totals = totals.plus(_load_chunk(ctx, source, chunk, season, seasonal))
     report.update({"inserted": totals.inserted, "updated": totals.updated, "unchanged": totals.unchanged,
                    "duplicates": totals.duplicates, "quarantined": quarantined + totals.rejected,
-                   "committed": totals.committed, "schema_drift": sorted(totals.drift), "chunks": totals.chunks})
+                   "committed": totals.committed, "schema_drift": sorted(totals.drift), "chunks": totals.chunks,
+                   "streamed": totals.streamed})
     accounted = totals.inserted + totals.updated + totals.unchanged + totals.duplicates + totals.rejected
     if source.exploded:
         report["rows"] = accounted
@@ -178,12 +200,13 @@ class ChunkResult:
     committed: bool = False
     drift: frozenset[str] = frozenset()
     chunks: int = 0
+    streamed: bool = False      # loaded in one pass, uncached (see _stream_load)
 
     def plus(self, o: "ChunkResult") -> "ChunkResult":
         return ChunkResult(self.inserted + o.inserted, self.updated + o.updated, self.unchanged + o.unchanged,
                            self.duplicates + o.duplicates, self.rejected + o.rejected,
                            self.parsed_records + o.parsed_records, self.committed or o.committed,
-                           self.drift | o.drift, self.chunks + o.chunks)
+                           self.drift | o.drift, self.chunks + o.chunks, self.streamed or o.streamed)
 
 
 def _load_chunk(ctx: "JobContext", source: SilverSource, files: list[Any], season: int | None,
@@ -227,12 +250,56 @@ def _load_chunk(ctx: "JobContext", source: SilverSource, files: list[Any], seaso
                                 raw_text.alias("raw_json"), F.col("_source_file").alias("source_file"),
                                 season_col.alias("season"))
             append_rows(spark, cfg, META_QUARANTINE, with_quarantine_columns(q, source.table.name, ctx.run_id))
-        drop = [c for c in tagged.columns if c.startswith("_") and c not in ("_ingested_at", "_source_file")]
-        rows = tagged.where(F.col("_reason").isNull()).drop(*drop).withColumn("_run_id", F.lit(ctx.run_id))
-        merge = merge_upsert(spark, cfg, source.table, rows,
+        merge = merge_upsert(spark, cfg, source.table, _valid_rows(tagged, ctx.run_id),
                              prune={"season": [season]} if seasonal and season is not None else None,
                              source_rows=stats.valid)
     finally:
         tagged.unpersist()
     return ChunkResult(merge.inserted, merge.updated, merge.unchanged, merge.duplicates, stats.rejected,
                        stats.parsed_records, merge.committed, frozenset(drift), 1)
+
+
+def _stream_load(ctx: "JobContext", source: SilverSource, files: list[Any], season: int | None) -> ChunkResult | None:
+    """A season's first load, too big for one cached chunk, in a single uncached pass; None when it cannot be.
+
+    Why: the chunked load parses each chunk into Spark's cache, counts and checks it there, then appends
+    from the cache. For a season of plays (~2.6 GB of JSON, 5 chunks) building and reading the cache took a
+    quarter of the executors' time, and its blocks kept the collector busy. When every row is bound to be
+    new (the table holds nothing of the season) and no record needs its own JSON text (every file is
+    one-pass readable: its manifest vouches for its fields), the rows can go straight from the parse into
+    the table: the counts ride along the write (``Observation``: exact, one update per successful task),
+    and what cannot be known before the write is checked after it:
+
+    - a rejected record needs its own JSON in quarantine (and a record that did not fit the schema marks
+      every row of its one-pass file), and
+    - a natural key present twice must keep only its latest copy.
+
+    Either takes the commit back (:func:`cbbd_etl.iceberg.undo_append`) and the load runs chunked, which
+    handles both; so does an added-row count that differs from the rows observed. Every guarantee of the
+    chunked load holds: reconciliation (bronze records = inserted + quarantined), quarantine with reasons,
+    one row per key, and a replay finds every file already loaded.
+    """
+    from pyspark.sql import Observation
+
+    from ..iceberg import append_streamed, appended_keys_unique, season_is_empty, undo_append
+
+    spark, cfg = ctx.spark, ctx.cfg
+    if source.exploded or season is None:
+        return None       # exploded tables count records by (file, position), which takes a distinct count
+    fast = fast_readable(files, source.api_columns)
+    if len(fast) != len(files) or not season_is_empty(spark, ensure_table(spark, cfg, source.table), season):
+        return None
+    _, tagged = _tagged(ctx, source, files, fast, seasonal=True)
+    seen = Observation()
+    done = append_streamed(spark, cfg, source.table, _valid_rows(tagged.observe(seen, *_record_counts()),
+                                                                  ctx.run_id))
+    counts = {k: int(v or 0) for k, v in seen.get.items()}
+    why = ("a record was rejected" if counts["rejected"] else
+           f"{done.added} rows added of {counts['valid']} valid" if done.added != counts["valid"] else
+           "a natural key came twice" if not appended_keys_unique(spark, source.table, done) else None)
+    if why:
+        undo_append(spark, done)
+        event(log, "stream load undone", table=source.table.name, season=season, reason=why)
+        return None
+    return ChunkResult(inserted=done.added, parsed_records=counts["parsed"], committed=done.added > 0,
+                       chunks=1, streamed=True)
