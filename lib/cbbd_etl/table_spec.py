@@ -61,6 +61,13 @@ class TableSpec:
         props = {
             "format-version": "2",
             "write.parquet.compression-codec": "zstd",
+            # Parquet decides per column, when its first page closes, whether the dictionary pays; until then
+            # every value goes into the dictionary. At the default 20,000 rows a page, the first page of a day
+            # of plays is the whole file (~12,000 rows), so columns whose values never repeat (play ids, row
+            # hashes, source ids) built a full dictionary only to drop it. A season of plays into a table
+            # (silver_plays' streamed load, 2 cores): 58.2-59.0 s at 20,000 rows a page, 54.6-54.9 s at 2,000,
+            # the files 2 % larger (93 MB against 91 MB); 1,000 rows: 56.8 s and 97 MB.
+            "write.parquet.page-row-limit": "2000",
             "write.metadata.delete-after-commit.enabled": "true",
             "write.metadata.previous-versions-max": "20",
         }
