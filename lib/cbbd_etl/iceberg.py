@@ -445,8 +445,9 @@ class StreamedAppend:
     after_id: int
 
 
-def append_streamed(spark: "SparkSession", cfg: Config, spec: TableSpec, df: "DataFrame") -> StreamedAppend:
-    """Append ``df`` (rows believed new: a season's first load) in the one pass that computes them.
+def append_streamed(spark: "SparkSession", ident: str, spec: TableSpec, df: "DataFrame") -> StreamedAppend:
+    """Append ``df`` (rows believed new: a season's first load) to ``spec``'s table ``ident`` (ensured by the
+    caller) in the one pass that computes them.
 
     For a load too big to cache (see ``silver.pipeline``): nothing is counted, checked or deduplicated
     before the write, so the caller checks afterwards (:func:`appended_keys_unique`, its own observed
@@ -457,7 +458,6 @@ def append_streamed(spark: "SparkSession", cfg: Config, spec: TableSpec, df: "Da
     (4.7 s of a full season's ``silver_plays``, 2 cores). Each task writes the partitions it reads instead:
     a bronze response holds one game day, so the files per partition stay what the shuffle made.
     """
-    ident = ensure_table(spark, cfg, spec)
     before = live_snapshot(spark, ident)
     rows = with_row_hash(conform(df, spec), spec)
     (rows.select(*[c for c, _ in spec.all_columns]).writeTo(ident)

@@ -56,14 +56,13 @@ def load_stats(tagged: "DataFrame", exploded: bool) -> LoadStats:
     from pyspark.sql import functions as F
 
     malformed = F.col("_file_malformed")
-    aggs = _record_counts()[:2] + [F.array_sort(F.array_distinct(F.flatten(F.collect_set(
-        F.when(F.size("_unknown_keys") > 0, F.col("_unknown_keys")))))).alias("unknown")]
+    valid, rejected, parsed = _record_counts()
+    unknown = F.array_sort(F.array_distinct(F.flatten(F.collect_set(
+        F.when(F.size("_unknown_keys") > 0, F.col("_unknown_keys")))))).alias("unknown")
     if exploded:
-        aggs.append((F.count_distinct(F.when(~malformed, F.struct("_source_file", "_record_pos")))
-                     + F.coalesce(F.sum(F.when(malformed, F.col("_file_records"))), F.lit(0))).alias("parsed"))
-    else:
-        aggs.append(_record_counts()[2])
-    row = tagged.agg(*aggs).first()
+        parsed = (F.count_distinct(F.when(~malformed, F.struct("_source_file", "_record_pos")))
+                  + F.coalesce(F.sum(F.when(malformed, F.col("_file_records"))), F.lit(0))).alias("parsed")
+    row = tagged.agg(valid, rejected, unknown, parsed).first()
     return LoadStats(valid=int(row["valid"] or 0), rejected=int(row["rejected"] or 0),
                      parsed_records=int(row["parsed"] or 0), unknown_fields=list(row["unknown"] or []))
 
@@ -287,12 +286,15 @@ def _stream_load(ctx: "JobContext", source: SilverSource, files: list[Any], seas
     if source.exploded or season is None:
         return None       # exploded tables count records by (file, position), which takes a distinct count
     fast = fast_readable(files, source.api_columns)
-    if len(fast) != len(files) or not season_is_empty(spark, ensure_table(spark, cfg, source.table), season):
+    if len(fast) != len(files):
+        return None
+    ident = ensure_table(spark, cfg, source.table)
+    if not season_is_empty(spark, ident, season):
         return None
     _, tagged = _tagged(ctx, source, files, fast, seasonal=True)
     seen = Observation()
-    done = append_streamed(spark, cfg, source.table, _valid_rows(tagged.observe(seen, *_record_counts()),
-                                                                  ctx.run_id))
+    done = append_streamed(spark, ident, source.table, _valid_rows(tagged.observe(seen, *_record_counts()),
+                                                                    ctx.run_id))
     counts = {k: int(v or 0) for k, v in seen.get.items()}
     why = ("a record was rejected" if counts["rejected"] else
            f"{done.added} rows added of {counts['valid']} valid" if done.added != counts["valid"] else
