@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
 from ..bronze_access import bronze_files
-from ..iceberg import append_rows, ensure_table, merge_upsert
+from ..iceberg import (append_rows, append_streamed, appended_keys_unique, ensure_table, merge_upsert,
+                       season_is_empty, undo_append)
 from ..log import event, get_logger
 from ..tables import META_QUARANTINE, TableSpec
 from .bronze_reader import (FAST_PARSED, MALFORMED_FILE, NULL_RECORD, check_files, fast_readable,
@@ -32,7 +33,7 @@ log = get_logger("silver")
 
 
 # Decompressed bronze bytes per chunk of a load (see _load_chunk): a season of box scores is one chunk of a
-# few MB, the demo's plays (~440 MB of JSON) one, a full season's (~2.6 GB) six. Cached without the JSON text, a
+# few MB, the demo's plays (~440 MB of JSON) one, a full season's (~2.6 GB) five. Cached without the JSON text, a
 # chunk takes ~200 MB. A season's first load bigger than one chunk streams instead when it can (_stream_load).
 CACHE_LOAD_MAX_BYTES = 512 * 1024 * 1024
 
@@ -279,8 +280,6 @@ def _stream_load(ctx: "JobContext", source: SilverSource, files: list[Any], seas
     one row per key, and a replay finds every file already loaded.
     """
     from pyspark.sql import Observation
-
-    from ..iceberg import append_streamed, appended_keys_unique, season_is_empty, undo_append
 
     spark, cfg = ctx.spark, ctx.cfg
     if source.exploded or season is None:
