@@ -12,9 +12,7 @@ import pytest
 from chispa import assert_df_equality
 
 from cbbd_etl.iceberg import ensure_table, live_snapshot, table_rows
-from cbbd_etl.spark import attach_catalog, ensure_namespaces
 from cbbd_etl.table_spec import Column, TableSpec, cols
-from conftest import make_cfg
 
 pytestmark = pytest.mark.spark
 
@@ -34,13 +32,6 @@ def _frame(spark: Any, rows: list[tuple[Any, ...]]) -> Any:
     return raw.select((F.col("row_id") + 0).alias("row_id"), "season", "note", "on_floor")
 
 
-def _lake(spark: Any, tmp_path: Any) -> tuple[Any, str]:
-    cfg = make_cfg(tmp_path / "lake")
-    attach_catalog(spark, cfg)
-    ensure_namespaces(spark, cfg)
-    return cfg, ensure_table(spark, cfg, SPEC)
-
-
 ROWS = [(1, 2024, "jumper", [("A. Guard", 11), ("B. Wing", None)]), (2, 2024, None, None), (3, 2023, "", [])]
 
 
@@ -53,10 +44,10 @@ def test_required_columns_become_non_nullable_and_nothing_else_changes(spark) ->
     assert_df_equality(out, frame, ignore_nullable=True, ignore_row_order=True)
 
 
-def test_spark_appends_the_rows_as_they_come(spark, tmp_path) -> None:
+def test_spark_appends_the_rows_as_they_come(spark, lake) -> None:
     """Spark's analyzer adds no projection of its own to the append: no null check, no per-element rebuild
     of the array of structs (``transform``), which a frame with a nullable key gets."""
-    _, ident = _lake(spark, tmp_path)
+    ident = ensure_table(spark, lake, SPEC)
 
     def analyzed_insert(df: Any) -> str:
         df.createOrReplaceTempView("table_rows_probe_src")
@@ -72,16 +63,16 @@ def test_spark_appends_the_rows_as_they_come(spark, tmp_path) -> None:
     assert "transform(" not in typed
 
 
-def test_the_rows_written_are_the_rows_given(spark, tmp_path) -> None:
-    _, ident = _lake(spark, tmp_path)
+def test_the_rows_written_are_the_rows_given(spark, lake) -> None:
+    ident = ensure_table(spark, lake, SPEC)
 
     table_rows(_frame(spark, ROWS), SPEC).writeTo(ident).append()
 
     assert_df_equality(spark.table(ident), _frame(spark, ROWS), ignore_nullable=True, ignore_row_order=True)
 
 
-def test_a_null_in_a_required_column_still_fails_the_write_and_names_it(spark, tmp_path) -> None:
-    _, ident = _lake(spark, tmp_path)
+def test_a_null_in_a_required_column_still_fails_the_write_and_names_it(spark, lake) -> None:
+    ident = ensure_table(spark, lake, SPEC)
 
     with pytest.raises(Exception, match="row_id"):
         table_rows(_frame(spark, [(None, 2024, "x", None)]), SPEC).writeTo(ident).append()
