@@ -89,3 +89,49 @@ def test_a_load_read_in_one_pass_ends_exactly_as_one_read_record_by_record(spark
     assert q[True] == q[False]
     # the exact JSON text of each quarantined record, not a rendering of its parsed row
     assert sorted(json.loads(raw)["id"] or 0 for _, raw in q[True]) == [0, 990001]
+
+
+@pytest.mark.spark
+def test_spark_file_names_become_the_lineage_names_of_their_files(spark) -> None:
+    """``_metadata.file_path`` is URL-encoded and scheme-qualified; lineage names files without the local scheme,
+    decoded, with a '+' kept ('+' is not a space in a path)."""
+    from cbbd_etl.silver.bronze_reader import _file_path
+
+    names = ["file:/lake/b%20r/x%25y/p1.json.gz", "file:///lake/p2.json.gz", "file:/lake/a+b/%C3%A9+1.json.gz",
+             "s3://bkt/bronze/k%3D1.json.gz", "/lake/plain.json.gz"]
+    frame = spark.createDataFrame([((n,),) for n in names], "_metadata STRUCT<file_path: STRING>")
+    assert [r[0] for r in frame.select(_file_path()).collect()] == [
+        "/lake/b r/x%y/p1.json.gz", "/lake/p2.json.gz", "/lake/a+b/é+1.json.gz", "s3://bkt/bronze/k=1.json.gz",
+        "/lake/plain.json.gz"]
+
+
+@pytest.mark.spark
+def test_every_row_meets_its_files_lineage_whatever_the_files_name(spark, tmp_path) -> None:
+    """Rows meet their file's lineage by name: names with a space, ``%``, ``+`` and a non-ASCII letter keep it on
+    both readers (one pass and record by record)."""
+    from cbbd_etl.bronze_access import bronze_files
+    from cbbd_etl.silver import bronze_reader
+    from cbbd_etl.silver.endpoint_tables import get_endpoint_table
+    from cbbd_etl.silver.endpoint_transform import silver_source
+
+    cfg = make_cfg(tmp_path / "odd dir %41+é")
+    names = {"plain": [{"id": 1, "name": "One"}], "a b%20c+é": [{"id": 2, "name": "Two"}, {"id": 3, "name": "Three"}]}
+    for i, (name, records) in enumerate(names.items()):
+        write_response(cfg.bronze.root, "conferences", None, records, name=name, run_id=f"run-{i}")
+    src = silver_source(get_endpoint_table("silver.conferences"))
+    files = bronze_files(cfg, "conferences", None)[0]
+    assert len(files) == 2
+
+    def lineage(fast: bool):
+        fast_uris = bronze_reader.fast_readable(files, src.api_columns) if fast else frozenset()
+        df = bronze_reader.read_json_records(spark, files, src.api_schema, response=src.response,
+                                             known_keys=src.api_columns, fast_uris=fast_uris)
+        return df.select("id", "_source_file", "_src_run_id", "_file_records").orderBy("id")
+
+    by_uri = {f.run_id: f.uri for f in files}
+    expected = spark.createDataFrame(
+        [(1, by_uri["run-0"], "run-0", 1), (2, by_uri["run-1"], "run-1", 2), (3, by_uri["run-1"], "run-1", 2)],
+        "id BIGINT, _source_file STRING, _src_run_id STRING, _file_records INT")
+    assert "é" in by_uri["run-1"] and " " in by_uri["run-1"]
+    for fast in (True, False):
+        assert_df_equality(lineage(fast), expected, ignore_nullable=True, ignore_column_order=True)
