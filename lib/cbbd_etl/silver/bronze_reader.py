@@ -176,7 +176,7 @@ def _file_path() -> "Any":
     # _metadata.file_path, unlike input_file_name(), is deterministic, which MERGE requires of its source.
     # It is URL-encoded and scheme-qualified; the lineage names files without the local scheme, decoded. This
     # runs for every row, so it takes no regex and decodes only a name that holds a '%' (a regex and a decode
-    # per row were ~3 % of a season's plays load). '+' stays '+': Java's URL decoder would make it a space.
+    # per row were ~2 % of a season's plays load). '+' stays '+': Java's URL decoder would make it a space.
     path = F.col("_metadata.file_path")
     local = (F.when(path.startswith("file://"), path.substr(F.lit(8), F.lit(1 << 30)))
              .when(path.startswith("file:"), path.substr(F.lit(6), F.lit(1 << 30))).otherwise(path))
