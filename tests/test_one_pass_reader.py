@@ -132,6 +132,6 @@ def test_every_row_meets_its_files_lineage_whatever_the_files_name(spark, tmp_pa
     expected = spark.createDataFrame(
         [(1, by_uri["run-0"], "run-0", 1), (2, by_uri["run-1"], "run-1", 2), (3, by_uri["run-1"], "run-1", 2)],
         "id BIGINT, _source_file STRING, _src_run_id STRING, _file_records INT")
-    assert "é" in by_uri["run-1"] and " " in by_uri["run-1"]
+    assert all(c in by_uri["run-1"].removeprefix(str(tmp_path)) for c in " %+é")   # the odd name is the file's
     for fast in (True, False):
         assert_df_equality(lineage(fast), expected, ignore_nullable=True, ignore_column_order=True)
