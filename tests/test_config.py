@@ -150,3 +150,42 @@ def test_driver_code_gets_c1_only_in_a_local_session_and_hotspot_reads_the_direc
     block = text.split("Directive:", 2)[1]                 # ours, before the default directive
     assert all(p in block for p in patterns)
     assert re.search(r"c2 directives:.*?Exclude:true", block, re.S)
+
+
+def test_a_local_session_keeps_room_for_a_workflow_runs_compiled_query_code() -> None:
+    """Spark's cache of compiled query classes holds 100 by default; a local workflow run compiles ~560. Locally the
+    setting raises it (a static setting, so it goes in at the session's start); 0 leaves Spark's; Glue owns its own."""
+    from cbbd_etl.spark import spark_conf
+
+    local, aws = load_config(env={}), load_config(profile="aws", env={})
+    assert local.spark.codegen_cache_entries >= 1000
+    assert spark_conf(local)["spark.sql.codegen.cache.maxEntries"] == str(local.spark.codegen_cache_entries)
+    assert "spark.sql.codegen.cache.maxEntries" not in spark_conf(local.replace(**{"spark.codegen_cache_entries": 0}))
+    assert "spark.sql.codegen.cache.maxEntries" not in spark_conf(aws)
+    with pytest.raises(ConfigError, match="spark.codegen_cache_entries"):
+        local.replace(**{"spark.codegen_cache_entries": -1})
+
+
+def test_a_querys_compiled_code_outlives_a_hundred_other_queries(spark) -> None:
+    """The reason for the setting: a query run again after more than 100 others finds its classes compiled (and
+    already JIT-compiled), where Spark's default cache would have evicted them and compiled them anew. The test
+    hands Spark's code cache a query's whole-stage code, then 120 other (small) classes, as running queries would."""
+    jvm = spark._jvm
+    codegen = jvm.org.apache.spark.sql.catalyst.expressions.codegen
+    compiled = jvm.org.apache.spark.metrics.source.CodegenMetrics.METRIC_COMPILATION_TIME()
+    plan = spark.range(3).selectExpr("id * 2 + 7 AS x")._jdf.queryExecution().executedPlan()
+    assert plan.nodeName().startswith("WholeStageCodegen")
+    first = plan.doCodeGen()._2()
+
+    def other(i: int) -> object:                # a small class of its own: another cache key
+        return codegen.CodeAndComment(f"public Object generate(Object[] references) {{ return {i}; }}",
+                                      first.comment())
+
+    codegen.CodeGenerator.compile(first)
+    before = compiled.getCount()
+    for i in range(120):
+        codegen.CodeGenerator.compile(other(i))
+    assert compiled.getCount() - before == 120  # each compiled a class of its own: the cache had to hold them all
+    after = compiled.getCount()
+    codegen.CodeGenerator.compile(first)
+    assert compiled.getCount() == after         # the first query's class was still there

@@ -61,6 +61,7 @@ class SparkConfig:
     adaptive: bool                     # spark.sql.adaptive.enabled: off locally (small queries), on for Glue
     cache_compressed: bool             # compress cached tables: off locally (CPU-bound), on for Glue (memory)
     file_read_tasks: int               # spark.sql.files.minPartitionNum for bronze reads; 0: Spark's default
+    codegen_cache_entries: int         # a local session's compiled-query-code cache; 0: Spark's default (100)
     jvm_options: str                   # extra JVM flags of a local session (JIT and GC tuning)
     jit_driver_code_c1: bool           # a local session compiles per-query driver code with C1 only (see defaults)
     class_data_archive: bool           # a local session maps its classes from a CDS archive when one is built
@@ -78,6 +79,8 @@ class SparkConfig:
             raise ConfigError("spark.parallel_tables: must be >= 1")
         if self.file_read_tasks < 0:
             raise ConfigError("spark.file_read_tasks: must be >= 0 (0: Spark's default)")
+        if self.codegen_cache_entries < 0:
+            raise ConfigError("spark.codegen_cache_entries: must be >= 0 (0: Spark's default)")
         if self.local_fs not in ("nio", "hadoop"):
             raise ConfigError(f"spark.local_fs: must be nio or hadoop, not {self.local_fs!r}")
 
