@@ -119,9 +119,6 @@ def spark_conf(cfg: Config) -> dict[str, str]:
             # a small job's tasks then get a core between a large job's tasks instead of queueing behind them.
             "spark.scheduler.mode": "FAIR",
             "spark.ui.showConsoleProgress": "false",
-            # see spark.codegen_cache_entries in defaults.yaml (a static setting: fixed when the JVM starts)
-            **({"spark.sql.codegen.cache.maxEntries": str(cfg.spark.codegen_cache_entries)}
-               if cfg.spark.codegen_cache_entries > 0 else {}),
             "spark.driver.memory": cfg.spark.driver_memory,
             "spark.sql.warehouse.dir": str(Path(".lake/spark-warehouse").resolve()),
             "spark.driver.extraJavaOptions": "-Dderby.system.home=" + str(Path(".lake/derby").resolve())
@@ -129,6 +126,8 @@ def spark_conf(cfg: Config) -> dict[str, str]:
             + (" " + cfg.spark.jvm_options if cfg.spark.jvm_options else "")
             + (" " + jit_directives_options() if cfg.spark.jit_driver_code_c1 else ""),
         })
+        if cfg.spark.codegen_cache_entries > 0:   # see defaults.yaml; static: fixed when the JVM starts
+            conf["spark.sql.codegen.cache.maxEntries"] = str(cfg.spark.codegen_cache_entries)
     return conf
 
 
