@@ -32,6 +32,7 @@ TEST = [
     "hypothesis>=6.100",
     "pytest-cov>=5",
     "import-linter>=2.1",   # tests/test_layering.py: the declaration layer and no import cycles
+    "duckdb>=1.0",          # tests/test_gold_ratings_lake.py: the bench's DuckDB build of gold.team_season
 ]
 
 RESOURCE_PACKAGES = ["cbbd_etl.resources", "cbbd_etl.resources.crosswalk", "cbbd_etl.resources.java",

@@ -17,7 +17,12 @@ CBBD-compatible simulator server on 127.0.0.1 (no AWS, no key):
 3. ``incremental_day_seconds_{1,3}_season(s)``: one more game day through the
    daily chain into a lake holding one season, then one holding three.
 4. DuckDB on the same files: bronze plays -> Parquet, and ``gold.team_season``
-   over the same silver data files, beside our timings. Ours for plays is
+   built whole from the same silver data files (every column, the adjusted
+   ratings from the project's NumPy solver fed by DuckDB, written as Parquet;
+   checked equal to ours, ``team_season_duckdb_differences``) beside ours:
+   the ``gold_team_season`` job recomputing its season in the warm session
+   (``team_season_seconds``). ``team_season_profile_duckdb_seconds`` is
+   DuckDB's raw profile alone, what this ratio used before. Ours for plays is
    ``silver_plays`` alone in the warm session into an empty table
    (``plays_silver_seconds``; DuckDB has the machine to itself too); its stage
    in the full run, which shares the cores, is ``plays_silver_stage_seconds``.
@@ -291,7 +296,9 @@ def _data_files(cfg: Any, logical: str) -> list[str]:
     return [t.file.file_path.removeprefix("file:") for t in tasks]
 
 
-TEAM_SEASON_SQL = """
+# The raw profile alone (the first 14 columns of gold.team_season, no adjusted ratings): what the bench timed
+# up to stop 39, kept so its ratio stays comparable (``team_season_profile_duckdb_seconds``).
+TEAM_SEASON_PROFILE_SQL = """
 WITH final AS (SELECT game_id FROM games WHERE status = 'final' AND home_points IS NOT NULL
                AND away_points IS NOT NULL),
 g AS (
@@ -314,6 +321,134 @@ SELECT season, team_id, count(*) AS games,
        sum(team_ft_att) / sum(team_fg_att) AS off_ft_rate
 FROM g GROUP BY season, team_id
 """
+
+# Every column of gold.team_season but the solver's, written independently of lib/cbbd_etl/gold/team_season.py
+# from the definitions in its docstring (docs/gold.md): possessions and four factors over box-complete games only,
+# minutes from the period count when not reported, names from each team's latest game.
+_BOX_COMPLETE = " AND ".join(f"{side}_{c} IS NOT NULL" for side in ("team", "opp")
+                             for c in ("fg_att", "oreb", "tov", "ft_att"))
+_COUNTS = ("fg_made", "fg_att", "fg3_made", "ft_att", "tov", "oreb", "dreb")
+TEAM_SEASON_PROFILE_FULL_SQL = f"""
+WITH final AS (SELECT game_id FROM games WHERE season = $season AND status = 'final'
+               AND home_points IS NOT NULL AND away_points IS NOT NULL),
+g AS (
+  SELECT t.season, t.team_id, t.team, t.conference, t.start_date, ({_BOX_COMPLETE}) AS box,
+         CAST(team_points > opp_points AS INTEGER) AS w, CAST(team_points < opp_points AS INTEGER) AS l,
+         coalesce(conference_game, false) AS conf,
+         CASE WHEN neutral_site THEN 'neutral' WHEN is_home THEN 'home' ELSE 'away' END AS site,
+         team_points AS pf, opp_points AS pa,
+         coalesce(game_minutes, CASE WHEN len(team_points_by_period) > 2
+                                     THEN 40.0 + (len(team_points_by_period) - 2) * 5.0 ELSE 40.0 END) AS minutes,
+         team_fg_att - team_oreb + team_tov + 0.475 * team_ft_att AS tp,
+         opp_fg_att - opp_oreb + opp_tov + 0.475 * opp_ft_att AS op,
+         {", ".join(f"team_{c} AS t_{c}, opp_{c} AS o_{c}" for c in _COUNTS)}
+  FROM tgs t JOIN final USING (game_id)
+  WHERE t.season = $season AND team_points IS NOT NULL AND opp_points IS NOT NULL
+),
+s AS (
+  SELECT season, team_id,
+         arg_max(struct_pack(team := team, conference := conference), start_date) AS latest,
+         CAST(count(*) AS INTEGER) AS games, CAST(sum(CASE WHEN box THEN 0 ELSE 1 END) AS INTEGER) AS missing,
+         CAST(sum(w) AS INTEGER) AS wins, CAST(sum(l) AS INTEGER) AS losses,
+         {", ".join(f"CAST(sum(CASE WHEN {cond} THEN {x} ELSE 0 END) AS INTEGER) AS {name}_{word}"
+                    for name, cond in (("conf", "conf"), ("home", "site = 'home'"), ("away", "site = 'away'"),
+                                       ("neutral", "site = 'neutral'"))
+                    for x, word in (("w", "wins"), ("l", "losses")))},
+         CAST(sum(pf) AS BIGINT) AS points_for, CAST(sum(pa) AS BIGINT) AS points_against,
+         sum(minutes) AS minutes,
+         sum(tp) FILTER (WHERE box) AS possessions, sum(op) FILTER (WHERE box) AS opp_possessions,
+         sum((tp + op) / 2) FILTER (WHERE box) AS game_poss,
+         sum(pf) FILTER (WHERE box) AS pf_box, sum(pa) FILTER (WHERE box) AS pa_box,
+         sum(minutes) FILTER (WHERE box) AS box_minutes,
+         {", ".join(f"sum({p}_{c}) FILTER (WHERE box) AS {p}_{c}" for p in ("t", "o") for c in _COUNTS)}
+  FROM g GROUP BY season, team_id
+),
+r AS (
+  SELECT *, CASE WHEN game_poss > 0 THEN 100.0 * pf_box / game_poss END AS off_eff,
+            CASE WHEN game_poss > 0 THEN 100.0 * pa_box / game_poss END AS def_eff
+  FROM s
+)
+SELECT season, team_id, latest.team AS team, latest.conference AS conference, games, wins, losses,
+       conf_wins, conf_losses, home_wins, home_losses, away_wins, away_losses, neutral_wins, neutral_losses,
+       points_for, points_against, points_for / games AS avg_points_for, points_against / games AS avg_points_against,
+       (points_for - points_against) / games AS avg_margin, minutes, possessions, opp_possessions,
+       CASE WHEN box_minutes > 0 THEN 40.0 * game_poss / box_minutes END AS tempo,
+       off_eff AS off_efficiency, def_eff AS def_efficiency, off_eff - def_eff AS net_efficiency,
+       CASE WHEN t_fg_att > 0 THEN (t_fg_made + 0.5 * t_fg3_made) / t_fg_att END AS off_efg_pct,
+       CASE WHEN possessions > 0 THEN t_tov / possessions END AS off_tov_pct,
+       CASE WHEN t_oreb + o_dreb > 0 THEN t_oreb / (t_oreb + o_dreb) END AS off_oreb_pct,
+       CASE WHEN t_fg_att > 0 THEN t_ft_att / t_fg_att END AS off_ft_rate,
+       CASE WHEN o_fg_att > 0 THEN (o_fg_made + 0.5 * o_fg3_made) / o_fg_att END AS def_efg_pct,
+       CASE WHEN opp_possessions > 0 THEN o_tov / opp_possessions END AS def_tov_pct,
+       CASE WHEN o_oreb + t_dreb > 0 THEN o_oreb / (o_oreb + t_dreb) END AS def_oreb_pct,
+       CASE WHEN o_fg_att > 0 THEN o_ft_att / o_fg_att END AS def_ft_rate,
+       missing AS games_missing_box, game_poss AS game_possessions, wins / games AS win_pct,
+       pow(off_eff, 11.5) / (pow(off_eff, 11.5) + pow(def_eff, 11.5)) AS pythag_win_pct,
+       wins / games - pow(off_eff, 11.5) / (pow(off_eff, 11.5) + pow(def_eff, 11.5)) AS luck
+FROM r
+"""
+ADJUSTED_COLUMNS = ("sos", "adj_off", "adj_def", "adj_tempo", "adj_em", "adj_margin", "rank_adj_margin")
+
+
+def duckdb_team_season(con: Any, games_files: list[str], tgs_files: list[str], season: int, target: Path) -> int:
+    """``gold.team_season`` for ``season`` by DuckDB from silver's Parquet files, written to ``target``.
+
+    The whole table, as the Spark job builds it: DuckDB computes the profile and reads the rows the
+    adjusted-ratings solver needs (this season's and, for the prior, the last one's); the solver is the
+    project's NumPy code, which no SQL engine has, so both sides pay it alike.
+    """
+    import pyarrow as pa
+
+    from cbbd_etl.gold.ratings import BOX_COLUMNS, GAME_COLUMNS, SeasonData, final_team_ratings, prior_from_season
+    from cbbd_etl.gold.ratings_model import ModelParams
+
+    con.execute(f"CREATE OR REPLACE VIEW games AS SELECT * FROM read_parquet({games_files!r})")
+    con.execute(f"CREATE OR REPLACE VIEW tgs AS SELECT * FROM read_parquet({tgs_files!r})")
+
+    def rows(sql: str, cols: tuple[str, ...], year: int) -> list[dict[str, Any]]:
+        return [dict(zip(cols, r)) for r in con.execute(sql.format(cols=", ".join(cols)), [year]).fetchall()]
+
+    def season_data(year: int) -> Any:
+        return SeasonData.from_rows(year, rows("SELECT {cols} FROM games WHERE season = ?", GAME_COLUMNS, year),
+                                    rows("SELECT {cols} FROM tgs WHERE season = ?", BOX_COLUMNS, year))
+
+    params = ModelParams()
+    data = season_data(season)
+    prior = prior_from_season(data, season_data(season - 1), params) if len(data.games) else None
+    adjusted = final_team_ratings(data, params, prior)
+    adj = pa.Table.from_pylist([{"season": season, "team_id": tid, **{c: v[c] for c in ADJUSTED_COLUMNS}}
+                                for tid, v in adjusted.items()],
+                               schema=pa.schema([("season", pa.int32()), ("team_id", pa.int64()),
+                                                 *[(c, pa.int32() if c == "rank_adj_margin" else pa.float64())
+                                                   for c in ADJUSTED_COLUMNS]]))
+    con.register("adjusted", adj)
+    con.execute(f"COPY (SELECT p.*, {', '.join(f'a.{c}' for c in ADJUSTED_COLUMNS)} "
+                f"FROM ({TEAM_SEASON_PROFILE_FULL_SQL}) p LEFT JOIN adjusted a USING (season, team_id)) "
+                f"TO '{target}' (FORMAT parquet)", {"season": season})
+    con.unregister("adjusted")
+    return int(con.execute(f"SELECT count(*) FROM '{target}'").fetchone()[0])
+
+
+def team_season_differences(ours: list[dict[str, Any]], theirs: list[dict[str, Any]], columns: list[str],
+                            rel: float = 1e-9) -> list[str]:
+    """Where two builds of a season of ``gold.team_season`` disagree: ``"team_id column: ours != theirs"``.
+
+    Floats match within ``rel`` (both engines sum in their own order); everything else exactly.
+    """
+    import math
+
+    a = {r["team_id"]: r for r in ours}
+    b = {r["team_id"]: r for r in theirs}
+    out = [f"team {t} only in ours" for t in sorted(a.keys() - b.keys())]
+    out += [f"team {t} only in theirs" for t in sorted(b.keys() - a.keys())]
+    for t in sorted(a.keys() & b.keys()):
+        for c in columns:
+            x, y = a[t].get(c), b[t].get(c)
+            same = (x == y if not (isinstance(x, float) or isinstance(y, float)) or x is None or y is None
+                    else math.isclose(float(x), float(y), rel_tol=rel, abs_tol=1e-12))
+            if not same:
+                out.append(f"{t} {c}: {x!r} != {y!r}")
+    return out
 
 
 def bench_duckdb(args: argparse.Namespace, spark_box: dict[str, Any], stages: dict[str, float],
@@ -344,13 +479,29 @@ def bench_duckdb(args: argparse.Namespace, spark_box: dict[str, Any], stages: di
     games = _data_files(cfg, "silver.games")
     tgs = _data_files(cfg, "silver.team_game_stats")
 
-    def team_season() -> int:
+    def profile_only() -> int:
         con.execute(f"CREATE OR REPLACE VIEW games AS SELECT * FROM read_parquet({games!r})")
         con.execute(f"CREATE OR REPLACE VIEW tgs AS SELECT * FROM read_parquet({tgs!r})")
-        return len(con.execute(TEAM_SEASON_SQL).fetchall())
+        return len(con.execute(TEAM_SEASON_PROFILE_SQL).fetchall())
 
-    sec, rows = timed(team_season)
+    sec, _ = timed(profile_only)
+    out["team_season_profile_duckdb_seconds"] = sec
+    target = work / "duckdb_team_season.parquet"
+    sec, rows = timed(lambda: duckdb_team_season(con, games, tgs, args.season, target))
     out.update({"team_season_duckdb_seconds": sec, "team_season_duckdb_rows": rows})
+    # The two builds must agree, or the timing compares different work.
+    from cbbd_etl.lake_catalog import load_local_table
+    from cbbd_etl.tables import GOLD_TEAM_SEASON
+
+    columns = GOLD_TEAM_SEASON.data_columns
+    ours = (load_local_table(cfg, GOLD_TEAM_SEASON.name).scan(row_filter=f"season = {args.season}")
+            .to_arrow().to_pylist())
+    cur = con.execute(f"SELECT * FROM '{target}'")
+    theirs = [dict(zip([d[0] for d in cur.description], r)) for r in cur.fetchall()]
+    diffs = team_season_differences(ours, theirs, columns)
+    out["team_season_duckdb_differences"] = len(diffs)
+    if diffs:
+        say(f"gold.team_season: DuckDB's build differs from ours in {len(diffs)} values, e.g. {diffs[:5]}")
     return out
 
 
@@ -425,7 +576,8 @@ def render_md(results: dict[str, Any]) -> str:
     for key in ("fanout_calls_full_season", "full_season_cpu_seconds", "full_season_api_standin_cpu_seconds",
                 "plays_silver_seconds", "plays_silver_stage_seconds",
                 "plays_duckdb_seconds", "team_season_seconds",
-                "team_season_duckdb_seconds", "incremental_day_seconds_3_seasons", "incremental_day_calls_1",
+                "team_season_duckdb_seconds", "team_season_duckdb_differences",
+                "team_season_profile_duckdb_seconds", "duckdb_profile_ratio", "incremental_day_seconds_3_seasons", "incremental_day_calls_1",
                 "incremental_day_calls_3", "noop_error", "plays_error", "duckdb_error", "incremental_error",
                 "failed_jobs"):
         if key in results:
@@ -485,6 +637,10 @@ def main(argv: list[str] | None = None) -> int:
             ours = results.get("team_season_seconds") or results["stages"].get("gold_team_season")
             if ours and results.get("team_season_duckdb_seconds"):
                 results["duckdb_ratio"] = round(ours / max(results["team_season_duckdb_seconds"], 0.01), 2)
+            # Before stop 40 DuckDB's side was the raw profile alone (no adjusted ratings, nothing written).
+            if ours and results.get("team_season_profile_duckdb_seconds"):
+                results["duckdb_profile_ratio"] = round(
+                    ours / max(results["team_season_profile_duckdb_seconds"], 0.01), 2)
         if box.get("spark") is not None:
             box["spark"].stop()
         if "incremental" not in skip:

@@ -30,6 +30,27 @@ def _bronze(cfg, season: int, size: str = "tiny", seed: int = 3) -> object:
     return sim
 
 
+def _duckdb_builds_the_same_team_season(cfg, season: int, n_teams: int) -> None:
+    """The bench's DuckDB build of gold.team_season from the lake's silver files equals the Spark job's table,
+    adjusted ratings included (``make bench`` compares their times, so they must compute the same thing)."""
+    import duckdb
+
+    import bench_scripts
+    from cbbd_etl.lake_catalog import load_local_table
+    from cbbd_etl.tables import GOLD_TEAM_SEASON
+
+    bench = bench_scripts.load("bench")
+    target = Path(cfg.lake.warehouse).parent / "duckdb_team_season.parquet"
+    con = duckdb.connect()
+    files = [bench._data_files(cfg, t) for t in ("silver.games", "silver.team_game_stats")]
+    assert bench.duckdb_team_season(con, *files, season, target) == n_teams
+    cur = con.execute(f"SELECT * FROM '{target}'")
+    theirs = [dict(zip([d[0] for d in cur.description], r)) for r in cur.fetchall()]
+    ours = load_local_table(cfg, GOLD_TEAM_SEASON.name).scan(row_filter=f"season = {season}").to_arrow().to_pylist()
+    assert all(r["adj_margin"] is not None and r["rank_adj_margin"] is not None for r in theirs)
+    assert bench.team_season_differences(ours, theirs, GOLD_TEAM_SEASON.data_columns) == []
+
+
 def test_ratings_jobs_through_the_lake(spark, lake) -> None:
     sim = _bronze(lake, 2024)
     for job in ("silver_games", "silver_team_game_stats", "silver_game_context"):
@@ -51,6 +72,7 @@ def test_ratings_jobs_through_the_lake(spark, lake) -> None:
     assert feats["rows"] == 2 * n_games
     ts = build_team_season(spark, lake, 2024, "r1")
     assert ts["inserted"] == n_teams and ts["team_games_missing_box"] == 0
+    _duckdb_builds_the_same_team_season(lake, 2024, n_teams)
     row = spark.table(lake.table("gold.team_season")).orderBy("rank_adj_margin").first()
     assert row["rank_adj_margin"] == 1 and row["adj_margin"] > 0 and row["luck"] == pytest.approx(
         row["win_pct"] - row["pythag_win_pct"])

@@ -103,3 +103,42 @@ def test_game_without_complete_box_is_counted_not_summed(spark) -> None:
     assert r["off_efficiency"] == pytest.approx(100 * 70 / ((p_a + p_b) / 2))
     assert r["def_efficiency"] == pytest.approx(100 * 60 / ((p_a + p_b) / 2))
     assert r["tempo"] == pytest.approx(40 * (p_a + p_b) / 2 / 40)
+
+
+def test_the_benchs_duckdb_build_agrees_with_the_spark_profile(spark, tmp_path) -> None:
+    """``make bench`` times DuckDB building gold.team_season from the same silver files (bench/bench.py's SQL,
+    written apart from this module): a benchmark of two builds is only fair if they compute the same table.
+    The edge cases of the definitions are all here: a scheduled game, a neutral site, overtime from reported
+    minutes and from the period count, and a box score missing a possession input."""
+    import duckdb
+
+    import bench_scripts
+
+    bench = bench_scripts.load("bench")
+    rows = (both_sides(1, 10, 20, A, B, conf=True, day=1) + both_sides(2, 20, 10, C, A, day=2)
+            + both_sides(3, 10, 30, C, B, neutral=True, minutes=45.0, day=3) + both_sides(4, 30, 10, A, A, day=4)
+            + both_sides(5, 20, 30, B, C, minutes=None, day=5) + both_sides(6, 30, 20, A, B, day=6))
+    for r in rows[8:10]:
+        r["team_points_by_period"] = [30, 30, 5, 5]   # two overtimes, minutes not reported
+    rows[10]["opp_tov"] = None                        # game 6: team 20's turnovers missing, seen from both sides
+    rows[11]["team_tov"] = None
+    games = [game(1), game(2, home_points=85, away_points=70), game(3, home_points=85, away_points=60),
+             game(4, status="scheduled", home_points=None, away_points=None), game(5, home_points=60, away_points=85),
+             game(6)]
+    tg, g = frame(spark, SILVER_TEAM_GAME_STATS, rows), frame(spark, SILVER_GAMES, games)
+    ours = [r.asDict() for r in team_season(tg, g).collect()]
+    g.write.parquet(str(tmp_path / "games"))
+    tg.write.parquet(str(tmp_path / "tgs"))
+    files = {name: sorted(str(p) for p in (tmp_path / name).glob("*.parquet")) for name in ("games", "tgs")}
+    target = tmp_path / "duckdb_team_season.parquet"
+    con = duckdb.connect()
+    assert bench.duckdb_team_season(con, files["games"], files["tgs"], 2024, target) == 3
+    cur = con.execute(f"SELECT * FROM '{target}'")
+    theirs = [dict(zip([d[0] for d in cur.description], r)) for r in cur.fetchall()]
+    assert {r["team_id"]: r["games_missing_box"] for r in theirs} == {10: 0, 20: 1, 30: 1}
+    assert bench.team_season_differences(ours, theirs, list(ours[0])) == []
+    # and the comparison itself sees a difference
+    theirs[0]["tempo"] += 1e-6
+    assert bench.team_season_differences(ours, theirs, list(ours[0])) == [
+        f"{theirs[0]['team_id']} tempo: {next(r for r in ours if r['team_id'] == theirs[0]['team_id'])['tempo']!r} "
+        f"!= {theirs[0]['tempo']!r}"]

@@ -194,7 +194,14 @@ def load_season(spark: "SparkSession", cfg: "Config", season: int) -> SeasonData
 def season_prior(spark: "SparkSession", cfg: "Config", season: int, data: SeasonData,
                  params: ModelParams) -> Prior | None:
     """Last season's final ratings (solved from its silver games), or None if that season has no games."""
-    prev = load_season(spark, cfg, season - 1)
+    return prior_from_season(data, load_season(spark, cfg, season - 1), params)
+
+
+def prior_from_season(data: SeasonData, prev: SeasonData, params: ModelParams) -> Prior | None:
+    """``prev``'s final ratings as the prior of ``data``'s teams; None if ``prev`` has no final games.
+
+    Pure (no Spark) so that any reader of the silver rows (the bench's DuckDB side too) rates alike.
+    """
     if len(prev.games) == 0:
         return None
     return prior_from(final_ratings(prev.games, params), data.games.team_ids, prev.games.team_ids)
@@ -276,4 +283,4 @@ def final_team_ratings(data: SeasonData, params: ModelParams = ModelParams(),
 
 
 __all__ = ["SeasonData", "ratings_rows", "feature_rows", "build_team_ratings_daily", "build_game_features",
-           "final_team_ratings", "load_season", "solve_season", "rank_desc", "is_final"]
+           "final_team_ratings", "load_season", "prior_from_season", "solve_season", "rank_desc", "is_final"]
