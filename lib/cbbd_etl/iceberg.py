@@ -123,16 +123,21 @@ def table_rows(df: "DataFrame", spec: TableSpec) -> "DataFrame":
     return df.select(*[not_null(c) if c in checked else F.col(c) for c in cols])
 
 
+def _q(name: str) -> str:
+    """``name`` as a quoted SQL identifier."""
+    return "`" + name.replace("`", "``") + "`"
+
+
+# conform and the row hashes below are written as SQL text, parsed once by the JVM. Built from PySpark
+# ``Column`` objects they took one Py4J round trip per function call: ~1,300 per table load (a wide table's
+# casts, its null mask and the legacy hash's fields), ~0.3 s of the driver per merge on 2 cores, for every
+# table of every job. The expressions Spark gets are the same, so are the hashes
+# (tests/test_row_hash.py pins the values lakes store).
 def conform(df: "DataFrame", spec: TableSpec) -> "DataFrame":
     """Cast and order ``df`` to the table's declared columns (lineage included)."""
-    from pyspark.sql import functions as F
-
-    cols = []
-    for name, typ in spec.all_columns:
-        if name == "_row_hash":
-            continue
-        cols.append((F.col(name) if name in df.columns else F.lit(None)).cast(typ).alias(name))
-    return df.select(*cols)
+    have = set(df.columns)
+    return df.selectExpr(*[f"CAST({_q(name) if name in have else 'NULL'} AS {typ}) AS {_q(name)}"
+                           for name, typ in spec.all_columns if name != "_row_hash"])
 
 
 HASH_DECIMALS = 9   # doubles are hashed rounded to this many decimals (see row_hash)
@@ -142,33 +147,32 @@ LEGACY_HASH_LENGTH = 64
 _MASK_BITS = 62     # top-level null flags per bigint of the null mask
 
 
-def _hashed_fields(spec: TableSpec) -> list["Column"]:
-    """The declared data columns as hashed: doubles rounded (see :func:`row_hash`), lineage left out."""
-    from pyspark.sql import functions as F
-
+def _hashed_fields(spec: TableSpec) -> list[tuple[str, str]]:
+    """The declared data columns as hashed, ``(name, SQL)``: doubles rounded (see :func:`row_hash`), lineage
+    left out."""
     types = dict(spec.all_columns)
-    return [F.round(F.col(c), HASH_DECIMALS).alias(c) if types.get(c) in ("DOUBLE", "FLOAT") else F.col(c)
+    return [(c, f"round({_q(c)}, {HASH_DECIMALS})" if types.get(c) in ("DOUBLE", "FLOAT") else _q(c))
             for c in spec.data_columns]
 
 
-def _null_shape(col: "Column", dtype: Any) -> list["Column"]:
-    """Where the nulls sit inside a nested value, in expressions Spark compiles (no per-row lambda): the null
-    flag of every struct field, recursively, and the length of every array. What an array's elements hold
-    inside is not looked into: that takes a ``transform`` lambda per row, which Spark interprets (8 % of a
-    season's ``silver_plays`` executor time when tried)."""
-    from pyspark.sql import functions as F
+def _null_shape(expr: str, dtype: Any) -> list[str]:
+    """Where the nulls sit inside a nested value (SQL over ``expr``), in expressions Spark compiles (no per-row
+    lambda): the null flag of every struct field, recursively, and the length of every array. What an array's
+    elements hold inside is not looked into: that takes a ``transform`` lambda per row, which Spark interprets
+    (8 % of a season's ``silver_plays`` executor time when tried). A field is taken as ``expr['name']``, never
+    ``expr.name``, which SQL could read as a table's column."""
     from pyspark.sql.types import ArrayType, MapType, StructType
 
     if isinstance(dtype, StructType):
-        out: list["Column"] = []
+        out: list[str] = []
         for f in dtype.fields:
-            inner = col.getField(f.name)
-            out += [inner.isNull(), *_null_shape(inner, f.dataType)]
+            inner = f"{expr}[{sql_literal(f.name)}]"
+            out += [f"({inner} IS NULL)", *_null_shape(inner, f.dataType)]
         return out
     if isinstance(dtype, ArrayType):
-        return [F.size(col)]
+        return [f"size({expr})"]
     if isinstance(dtype, MapType):   # xxhash64 does not take maps: their JSON (no table declares one today)
-        return [F.to_json(col)]
+        return [f"to_json({expr})"]
     return []
 
 
@@ -195,21 +199,20 @@ def row_hash(df: "DataFrame", spec: TableSpec) -> "Column":
     types = {f.name: f.dataType for f in df.schema.fields}
     masks = []
     for start in range(0, len(names), _MASK_BITS):
-        bits = [F.when(F.col(c).isNull(), F.lit(1 << i).cast("bigint")).otherwise(F.lit(0).cast("bigint"))
+        bits = [f"CASE WHEN {_q(c)} IS NULL THEN CAST({1 << i} AS BIGINT) ELSE CAST(0 AS BIGINT) END"
                 for i, c in enumerate(names[start:start + _MASK_BITS])]
-        mask = bits[0]
-        for b in bits[1:]:
-            mask = mask + b
-        masks.append(mask)
-    shapes = [shape for c in names for shape in _null_shape(F.col(c), types[c])]
-    return F.lpad(F.lower(F.hex(F.xxhash64(*masks, *shapes, *_hashed_fields(spec)))), 16, "0")
+        masks.append("(" + " + ".join(bits) + ")")
+    shapes = [shape for c in names for shape in _null_shape(_q(c), types[c])]
+    fields = [sql for _, sql in _hashed_fields(spec)]
+    return F.expr(f"lpad(lower(hex(xxhash64({', '.join([*masks, *shapes, *fields])}))), 16, '0')")
 
 
 def legacy_row_hash(spec: TableSpec) -> "Column":
     """The content hash rows written before ``row_hash`` carry: sha256 of the hashed fields as JSON."""
     from pyspark.sql import functions as F
 
-    return F.sha2(F.to_json(F.struct(*_hashed_fields(spec))), 256)
+    fields = ", ".join(f"{sql_literal(name)}, {sql}" for name, sql in _hashed_fields(spec))
+    return F.expr(f"sha2(to_json(named_struct({fields})), 256)")
 
 
 def with_row_hash(df: "DataFrame", spec: TableSpec) -> "DataFrame":
