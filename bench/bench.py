@@ -323,8 +323,8 @@ FROM g GROUP BY season, team_id
 """
 
 # Every column of gold.team_season but the solver's, written independently of lib/cbbd_etl/gold/team_season.py
-# from the definitions in its docstring (docs/gold.md): possessions and four factors over box-complete games only,
-# minutes from the period count when not reported, names from each team's latest game.
+# from the definitions in its docstring (docs/gold_layer_design.md): possessions and four factors over
+# box-complete games only, minutes from the period count when not reported, names from each team's latest game.
 _BOX_COMPLETE = " AND ".join(f"{side}_{c} IS NOT NULL" for side in ("team", "opp")
                              for c in ("fg_att", "oreb", "tov", "ft_att"))
 _COUNTS = ("fg_made", "fg_att", "fg3_made", "ft_att", "tov", "oreb", "dreb")
@@ -390,6 +390,19 @@ FROM r
 ADJUSTED_COLUMNS = ("sos", "adj_off", "adj_def", "adj_tempo", "adj_em", "adj_margin", "rank_adj_margin")
 
 
+def duckdb_dicts(con: Any, sql: str, params: Any = None) -> list[dict[str, Any]]:
+    """The rows of a DuckDB query as dicts by column name."""
+    cur = con.execute(sql, params)
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, r)) for r in cur.fetchall()]
+
+
+def _silver_views(con: Any, games_files: list[str], tgs_files: list[str]) -> None:
+    """``games`` and ``tgs``: DuckDB views over silver.games' and silver.team_game_stats' Parquet data files."""
+    con.execute(f"CREATE OR REPLACE VIEW games AS SELECT * FROM read_parquet({games_files!r})")
+    con.execute(f"CREATE OR REPLACE VIEW tgs AS SELECT * FROM read_parquet({tgs_files!r})")
+
+
 def duckdb_team_season(con: Any, games_files: list[str], tgs_files: list[str], season: int, target: Path) -> int:
     """``gold.team_season`` for ``season`` by DuckDB from silver's Parquet files, written to ``target``.
 
@@ -402,15 +415,12 @@ def duckdb_team_season(con: Any, games_files: list[str], tgs_files: list[str], s
     from cbbd_etl.gold.ratings import BOX_COLUMNS, GAME_COLUMNS, SeasonData, final_team_ratings, prior_from_season
     from cbbd_etl.gold.ratings_model import ModelParams
 
-    con.execute(f"CREATE OR REPLACE VIEW games AS SELECT * FROM read_parquet({games_files!r})")
-    con.execute(f"CREATE OR REPLACE VIEW tgs AS SELECT * FROM read_parquet({tgs_files!r})")
-
-    def rows(sql: str, cols: tuple[str, ...], year: int) -> list[dict[str, Any]]:
-        return [dict(zip(cols, r)) for r in con.execute(sql.format(cols=", ".join(cols)), [year]).fetchall()]
+    _silver_views(con, games_files, tgs_files)
 
     def season_data(year: int) -> Any:
-        return SeasonData.from_rows(year, rows("SELECT {cols} FROM games WHERE season = ?", GAME_COLUMNS, year),
-                                    rows("SELECT {cols} FROM tgs WHERE season = ?", BOX_COLUMNS, year))
+        return SeasonData.from_rows(
+            year, duckdb_dicts(con, f"SELECT {', '.join(GAME_COLUMNS)} FROM games WHERE season = ?", [year]),
+            duckdb_dicts(con, f"SELECT {', '.join(BOX_COLUMNS)} FROM tgs WHERE season = ?", [year]))
 
     params = ModelParams()
     data = season_data(season)
@@ -480,8 +490,7 @@ def bench_duckdb(args: argparse.Namespace, spark_box: dict[str, Any], stages: di
     tgs = _data_files(cfg, "silver.team_game_stats")
 
     def profile_only() -> int:
-        con.execute(f"CREATE OR REPLACE VIEW games AS SELECT * FROM read_parquet({games!r})")
-        con.execute(f"CREATE OR REPLACE VIEW tgs AS SELECT * FROM read_parquet({tgs!r})")
+        _silver_views(con, games, tgs)
         return len(con.execute(TEAM_SEASON_PROFILE_SQL).fetchall())
 
     sec, _ = timed(profile_only)
@@ -496,9 +505,7 @@ def bench_duckdb(args: argparse.Namespace, spark_box: dict[str, Any], stages: di
     columns = GOLD_TEAM_SEASON.data_columns
     ours = (load_local_table(cfg, GOLD_TEAM_SEASON.name).scan(row_filter=f"season = {args.season}")
             .to_arrow().to_pylist())
-    cur = con.execute(f"SELECT * FROM '{target}'")
-    theirs = [dict(zip([d[0] for d in cur.description], r)) for r in cur.fetchall()]
-    diffs = team_season_differences(ours, theirs, columns)
+    diffs = team_season_differences(ours, duckdb_dicts(con, f"SELECT * FROM '{target}'"), columns)
     out["team_season_duckdb_differences"] = len(diffs)
     if diffs:
         say(f"gold.team_season: DuckDB's build differs from ours in {len(diffs)} values, e.g. {diffs[:5]}")
@@ -577,9 +584,9 @@ def render_md(results: dict[str, Any]) -> str:
                 "plays_silver_seconds", "plays_silver_stage_seconds",
                 "plays_duckdb_seconds", "team_season_seconds",
                 "team_season_duckdb_seconds", "team_season_duckdb_differences",
-                "team_season_profile_duckdb_seconds", "duckdb_profile_ratio", "incremental_day_seconds_3_seasons", "incremental_day_calls_1",
-                "incremental_day_calls_3", "noop_error", "plays_error", "duckdb_error", "incremental_error",
-                "failed_jobs"):
+                "team_season_profile_duckdb_seconds", "duckdb_profile_ratio", "incremental_day_seconds_3_seasons",
+                "incremental_day_calls_1", "incremental_day_calls_3", "noop_error", "plays_error", "duckdb_error",
+                "incremental_error", "failed_jobs"):
         if key in results:
             lines.append(f"| `{key}` | {results[key]} |")
     if results.get("stages"):

@@ -44,8 +44,7 @@ def _duckdb_builds_the_same_team_season(cfg, season: int, n_teams: int) -> None:
     con = duckdb.connect()
     files = [bench._data_files(cfg, t) for t in ("silver.games", "silver.team_game_stats")]
     assert bench.duckdb_team_season(con, *files, season, target) == n_teams
-    cur = con.execute(f"SELECT * FROM '{target}'")
-    theirs = [dict(zip([d[0] for d in cur.description], r)) for r in cur.fetchall()]
+    theirs = bench.duckdb_dicts(con, f"SELECT * FROM '{target}'")
     ours = load_local_table(cfg, GOLD_TEAM_SEASON.name).scan(row_filter=f"season = {season}").to_arrow().to_pylist()
     assert all(r["adj_margin"] is not None and r["rank_adj_margin"] is not None for r in theirs)
     assert bench.team_season_differences(ours, theirs, GOLD_TEAM_SEASON.data_columns) == []

@@ -133,12 +133,12 @@ def test_the_benchs_duckdb_build_agrees_with_the_spark_profile(spark, tmp_path) 
     target = tmp_path / "duckdb_team_season.parquet"
     con = duckdb.connect()
     assert bench.duckdb_team_season(con, files["games"], files["tgs"], 2024, target) == 3
-    cur = con.execute(f"SELECT * FROM '{target}'")
-    theirs = [dict(zip([d[0] for d in cur.description], r)) for r in cur.fetchall()]
+    theirs = bench.duckdb_dicts(con, f"SELECT * FROM '{target}'")
     assert {r["team_id"]: r["games_missing_box"] for r in theirs} == {10: 0, 20: 1, 30: 1}
     assert bench.team_season_differences(ours, theirs, list(ours[0])) == []
     # and the comparison itself sees a difference
-    theirs[0]["tempo"] += 1e-6
+    team10 = next(r for r in theirs if r["team_id"] == 10)
+    ours10 = next(r for r in ours if r["team_id"] == 10)
+    team10["tempo"] += 1e-6
     assert bench.team_season_differences(ours, theirs, list(ours[0])) == [
-        f"{theirs[0]['team_id']} tempo: {next(r for r in ours if r['team_id'] == theirs[0]['team_id'])['tempo']!r} "
-        f"!= {theirs[0]['tempo']!r}"]
+        f"10 tempo: {ours10['tempo']!r} != {team10['tempo']!r}"]

@@ -1,6 +1,6 @@
 """gold.team_season: one profile row per team and season, from final games only.
 
-Definitions (documented in docs/gold.md, chosen to match KenPom/Torvik usage):
+Definitions (documented in docs/gold_layer_design.md, chosen to match KenPom/Torvik usage):
 
 * possessions = FGA − OREB + TOV + 0.475·FTA, per team per game; a game's
   possession count is the mean of both teams' estimates, and that one count
