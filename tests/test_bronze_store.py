@@ -64,6 +64,24 @@ def test_put_get_exists_list_delete(store: BronzeStore) -> None:
         store.get_bytes("games/season=2024/a.json.gz")
 
 
+def test_a_killed_writers_temp_files_are_swept_and_nothing_else(tmp_path: Path) -> None:
+    """A process killed between writing a temp file and renaming it leaves the temp file (what kill -9 mid
+    backfill produced: ``_state/.calls-YYYY-MM.json.tmp-<hex>``); the next ingest removes it, keeps the rest."""
+    store = LocalStore(tmp_path / "bronze")
+    assert store.sweep_temp_files() == 0                       # no root yet
+    store.put_bytes("_state/calls-2026-12.json", b"{}")
+    store.put_bytes("games/season=2024/a.json.gz", b"one")
+    orphans = [tmp_path / "bronze" / "_state" / ".calls-2026-12.json.tmp-635eb61c",
+               tmp_path / "bronze" / "games" / "season=2024" / ".a.json.gz.tmp-0f0f"]
+    for p in orphans:
+        p.write_bytes(b"half")
+    assert store.sweep_temp_files() == 2
+    assert not any(p.exists() for p in orphans)
+    assert sorted(p.relative_to(tmp_path / "bronze").as_posix() for p in (tmp_path / "bronze").rglob("*")
+                  if p.is_file()) == ["_state/calls-2026-12.json", "games/season=2024/a.json.gz"]
+    assert store.get_bytes("games/season=2024/a.json.gz") == b"one"
+
+
 def test_layout_keys() -> None:
     h = request_hash("/plays/date", {"date": "2024-01-05"})
     assert len(h) == 16 and h == request_hash("/plays/date", {"date": "2024-01-05"})

@@ -371,6 +371,9 @@ def ingest_endpoints(
     started = time.monotonic()
     if dry_run:
         return _dry_run(cfg, store, planner, summary, plan_source, started)
+    swept = store.sweep_temp_files()
+    if swept:
+        event(log, "orphaned temp files removed", count=swept, root=store.uri(""))
 
     def stages(run: _Run) -> None:
         run.execute(planner.stage1())

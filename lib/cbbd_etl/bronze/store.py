@@ -97,6 +97,10 @@ class BronzeStore(ABC):
     def uri(self, key: str) -> str:
         """A URI Spark and people can open: an absolute path locally, ``s3://...`` on S3."""
 
+    def sweep_temp_files(self) -> int:
+        """Remove what writers killed mid-write left behind; how many. Nothing to do where writes are atomic."""
+        return 0
+
     # ------------------------------------------------------------ helpers
     def put_json(self, key: str, doc: Any) -> None:
         self.put_bytes(key, json.dumps(doc, indent=1, sort_keys=True, default=str).encode("utf-8"))
@@ -163,6 +167,23 @@ class LocalStore(BronzeStore):
 
     def delete(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)
+
+    def sweep_temp_files(self) -> int:
+        """Temp files of writes that never reached their rename (a process killed between the two).
+
+        Readers never see them (``list`` skips them, Spark skips dot-files), but they would pile up. Called when
+        an ingest starts: one ingest writes a bronze root at a time (the monthly call counter in ``_state`` is
+        read, changed and written back without a lock between processes), so any temp file then is an orphan.
+        """
+        if not self.root.is_dir():
+            return 0
+        swept = 0
+        for dirpath, _dirs, files in os.walk(self.root):
+            for name in files:
+                if _TMP_MARK in name:
+                    Path(dirpath, name).unlink(missing_ok=True)
+                    swept += 1
+        return swept
 
     def uri(self, key: str) -> str:
         return str(self.root / key) if key else str(self.root)
