@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
@@ -177,24 +177,43 @@ def feature_rows(data: SeasonData, ratings: list[Ratings]) -> list[dict[str, Any
 
 
 # ------------------------------------------------------------------ Spark side
-def load_season(spark: "SparkSession", cfg: "Config", season: int) -> SeasonData:
-    """Collect one season's ``silver.games`` and ``silver.team_game_stats`` rows to the driver."""
+def load_seasons(spark: "SparkSession", cfg: "Config", seasons: Sequence[int]) -> dict[int, SeasonData]:
+    """Collect ``silver.games`` and ``silver.team_game_stats`` rows of ``seasons`` to the driver, by season.
+
+    One query per table for all of them: the rating jobs read a season and the one before it (its prior), and
+    each collect costs its planning and a Spark job (0.1-0.35 s on 2 cores) whatever the rows.
+    """
     from pyspark.sql import functions as F
 
     from ..iceberg import ensure_table
     from ..tables import SILVER_GAMES, SILVER_TEAM_GAME_STATS
 
-    games = spark.table(ensure_table(spark, cfg, SILVER_GAMES)).where(F.col("season") == season)
-    boxes = spark.table(ensure_table(spark, cfg, SILVER_TEAM_GAME_STATS)).where(F.col("season") == season)
-    g_rows = [r.asDict() for r in games.select(*GAME_COLUMNS).collect()]
-    b_rows = [r.asDict() for r in boxes.select(*BOX_COLUMNS).collect()]
-    return SeasonData.from_rows(season, g_rows, b_rows)
+    wanted = sorted(set(seasons))
+    games = spark.table(ensure_table(spark, cfg, SILVER_GAMES)).where(F.col("season").isin(wanted))
+    boxes = spark.table(ensure_table(spark, cfg, SILVER_TEAM_GAME_STATS)).where(F.col("season").isin(wanted))
+    g_rows: dict[int, list[dict[str, Any]]] = {s: [] for s in wanted}
+    b_rows: dict[int, list[dict[str, Any]]] = {s: [] for s in wanted}
+    for r in games.select(*GAME_COLUMNS).collect():
+        row = r.asDict()
+        g_rows[row["season"]].append(row)
+    for r in boxes.select(F.col("season").alias("_season"), *BOX_COLUMNS).collect():
+        row = r.asDict()
+        b_rows[row.pop("_season")].append(row)
+    return {s: SeasonData.from_rows(s, g_rows[s], b_rows[s]) for s in wanted}
 
 
-def season_prior(spark: "SparkSession", cfg: "Config", season: int, data: SeasonData,
-                 params: ModelParams) -> Prior | None:
-    """Last season's final ratings (solved from its silver games), or None if that season has no games."""
-    return prior_from_season(data, load_season(spark, cfg, season - 1), params)
+def load_season(spark: "SparkSession", cfg: "Config", season: int) -> SeasonData:
+    """Collect one season's ``silver.games`` and ``silver.team_game_stats`` rows to the driver."""
+    return load_seasons(spark, cfg, [season])[season]
+
+
+def load_with_prior(spark: "SparkSession", cfg: "Config", season: int,
+                    params: ModelParams) -> tuple[SeasonData, Prior | None]:
+    """``season``'s data and its prior: last season's final ratings (solved from its silver games), or None
+    when either season has no final games. Both seasons come from one read of each table."""
+    both = load_seasons(spark, cfg, [season - 1, season])
+    data = both[season]
+    return data, (prior_from_season(data, both[season - 1], params) if len(data.games) else None)
 
 
 def prior_from_season(data: SeasonData, prev: SeasonData, params: ModelParams) -> Prior | None:
@@ -209,8 +228,7 @@ def prior_from_season(data: SeasonData, prev: SeasonData, params: ModelParams) -
 
 def solve_season(spark: "SparkSession", cfg: "Config", season: int,
                  params: ModelParams = ModelParams()) -> tuple[SeasonData, list[Ratings], Prior | None]:
-    data = load_season(spark, cfg, season)
-    prior = season_prior(spark, cfg, season, data, params) if len(data.games) else None
+    data, prior = load_with_prior(spark, cfg, season, params)
     ratings = daily_ratings(data.games, None, params, prior) if len(data.games) else []
     return data, ratings, prior
 
@@ -226,7 +244,8 @@ def _write(spark: "SparkSession", cfg: "Config", spec: Any, rows: list[dict[str,
     df = spark.createDataFrame([tuple(r.get(f.name) for f in schema.fields) for r in rows], schema)
     df = (df.withColumn("_ingested_at", F.current_timestamp()).withColumn("_source_file", F.lit("silver.games"))
           .withColumn("_run_id", F.lit(run_id)))
-    merge = merge_upsert(spark, cfg, spec, df, prune={"season": [season]}, delete_missing=True)
+    merge = merge_upsert(spark, cfg, spec, df, prune={"season": [season]}, delete_missing=True,
+                         source_rows=len(rows))
     return {k: v for k, v in merge.to_dict().items() if k != "table"}
 
 
@@ -283,4 +302,4 @@ def final_team_ratings(data: SeasonData, params: ModelParams = ModelParams(),
 
 
 __all__ = ["SeasonData", "ratings_rows", "feature_rows", "build_team_ratings_daily", "build_game_features",
-           "final_team_ratings", "load_season", "prior_from_season", "solve_season", "rank_desc", "is_final"]
+           "final_team_ratings", "load_season", "load_seasons", "load_with_prior", "prior_from_season", "solve_season", "rank_desc", "is_final"]

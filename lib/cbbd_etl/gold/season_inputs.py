@@ -45,13 +45,19 @@ def is_final(g: Mapping[str, Any]) -> bool:
     return g.get("status") == "final" and g.get("home_points") is not None and g.get("away_points") is not None
 
 
+_SIDE_KEYS = {prefix: tuple(f"{prefix}_{c}" for c in POSSESSION_INPUTS) for prefix in ("team", "opp")}
+
+
 def side_possessions(box: Mapping[str, Any], prefix: str = "team") -> float | None:
-    """FGA − OREB + TOV + 0.475·FTA of one side, or None if any input is missing."""
-    vals = [box.get(f"{prefix}_{c}") for c in POSSESSION_INPUTS]
-    if any(v is None for v in vals):
+    """FGA − OREB + TOV + 0.475·FTA of one side, or None if any input is missing.
+
+    Called for every team-game of a season by each rating job (~12,000 times): the column names are built once.
+    """
+    keys = _SIDE_KEYS.get(prefix) or tuple(f"{prefix}_{c}" for c in POSSESSION_INPUTS)
+    fga, oreb, tov, fta = (box.get(k) for k in keys)
+    if fga is None or oreb is None or tov is None or fta is None:
         return None
-    fga, oreb, tov, fta = (float(v) for v in vals)
-    return fga - oreb + tov + FT_FACTOR * fta
+    return float(fga) - float(oreb) + float(tov) + FT_FACTOR * float(fta)
 
 
 def game_minutes(box: Mapping[str, Any]) -> float:
