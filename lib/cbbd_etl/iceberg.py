@@ -75,8 +75,9 @@ def commit_lock(identifier: str) -> threading.RLock:
 
 def _ensure_table(spark: "SparkSession", cfg: Config, spec: TableSpec) -> str:
     ident = cfg.table(spec.name)
-    spark.sql(f"CREATE NAMESPACE IF NOT EXISTS {cfg.namespace(spec.layer)}")
     if not table_exists(spark, ident):
+        # only a table to create needs its namespace checked: a statement (~15 ms) saved on every other call
+        spark.sql(f"CREATE NAMESPACE IF NOT EXISTS {cfg.namespace(spec.layer)}")
         props = ", ".join(f"'{k}'='{v}'" for k, v in spec.properties().items())
         part = f" PARTITIONED BY ({', '.join(spec.partition_by)})" if spec.partition_by else ""
         comment = spec.comment.replace("'", "\\'")

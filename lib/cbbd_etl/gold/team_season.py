@@ -143,8 +143,14 @@ def team_season(team_games: "DataFrame", games: "DataFrame") -> "DataFrame":
 
 
 def with_adjusted(profile: "DataFrame", adjusted: "DataFrame") -> "DataFrame":
-    """Join the solver's final adjusted ratings and strength of schedule (by season, team_id)."""
-    return profile.join(adjusted, ["season", "team_id"], "left")
+    """Join the solver's final adjusted ratings and strength of schedule (by season, team_id).
+
+    ``adjusted`` has a row per team at most, built on the driver: broadcast, so the profile is not shuffled and
+    sorted again to meet it (Spark cannot size a frame made from driver rows and would plan a sort-merge join).
+    """
+    from pyspark.sql import functions as F
+
+    return profile.join(F.broadcast(adjusted), ["season", "team_id"], "left")
 
 
 def build_team_season(spark: "SparkSession", cfg: "Config", season: int, run_id: str) -> dict[str, Any]:
