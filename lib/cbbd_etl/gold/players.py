@@ -511,9 +511,12 @@ def build_player_season(spark: "object", cfg: "object", season: int, run_id: str
     pg = materialized(player_game(players, teams, games, weights).join(freshness, ["game_id", "team_id"], "left")
                       .withColumn("_source_file", lineage).withColumn("_run_id", F.lit(run_id)))
     ps_fresh = pg.groupBy("season", "team_id", "athlete_id").agg(F.max("_ingested_at").alias("_ingested_at"))
-    ps = (player_season(pg.drop("_ingested_at", "_source_file", "_run_id"), margins, weights=weights)
-          .join(ps_fresh, ["season", "team_id", "athlete_id"], "left")
-          .withColumn("_source_file", lineage).withColumn("_run_id", F.lit(run_id)))
+    # materialized too: a season of player rows is small enough for merge_upsert to classify on the driver,
+    # which reads its source twice when it writes (the counts, then the rows), and this derivation (windows,
+    # joins, ~40 columns over the player-games) would run for each read.
+    ps = materialized(player_season(pg.drop("_ingested_at", "_source_file", "_run_id"), margins, weights=weights)
+                      .join(ps_fresh, ["season", "team_id", "athlete_id"], "left")
+                      .withColumn("_source_file", lineage).withColumn("_run_id", F.lit(run_id)))
     # The two merges read the same materialized rows and write different tables: side by side (as
     # silver's tables of one job, spark.parallel_tables), since each is a chain of small serial Spark jobs.
     games_merge, season_merge = map_concurrently(
