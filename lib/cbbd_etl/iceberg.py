@@ -491,14 +491,12 @@ def _classify_on_driver(src: "DataFrame", target: "DataFrame", spec: TableSpec, 
     if len(rows) > DRIVER_CLASSIFY_MAX_ROWS:
         return None
     stored: dict[tuple[Any, ...], tuple[Any, Any]] = {}
-    stored_keys: list[tuple[Any, ...]] = []
     for r in target.select(*keys, "_row_hash", "_ingested_at").collect():
         key = tuple(r[:n_keys])
         row_hash = r[n_keys]
         if key in stored or (row_hash is not None and len(row_hash) == LEGACY_HASH_LENGTH):
             return None
         stored[key] = (row_hash, r[n_keys + 1])
-        stored_keys.append(key)
     latest: dict[tuple[Any, ...], Any] = {}
     for r in rows:
         key = tuple(r[:n_keys])
@@ -521,7 +519,7 @@ def _classify_on_driver(src: "DataFrame", target: "DataFrame", spec: TableSpec, 
     deleted = 0
     if delete_missing:
         source_keys = set(latest)
-        deleted = sum(1 for k in stored_keys if any(v is None for v in k) or k not in source_keys)
+        deleted = sum(1 for k in stored if any(v is None for v in k) or k not in source_keys)
     return _DriverCounts(counts=counts, deleted=deleted, unique=len(latest) == len(rows))
 
 
