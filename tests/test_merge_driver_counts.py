@@ -54,16 +54,25 @@ def _rows(spark, rows: list[tuple[int, str, int, str]]):
     return df.withColumn("_run_id", F.lit("r"))
 
 
-def _run(spark, lake, spec: TableSpec, bound: int, monkeypatch, routes: list[bool]) -> list[tuple]:
+def _run(spark, lake, spec: TableSpec, bound: int, monkeypatch, routes: list[bool],
+         rewrites: list[bool] | None = None) -> list[tuple]:
     monkeypatch.setattr(iceberg, "DRIVER_CLASSIFY_MAX_ROWS", bound)
     real = iceberg._classify_on_driver
+    real_rewrite = iceberg._rewrite_partitions
 
     def spy(*args, **kwargs):
         out = real(*args, **kwargs)
         routes.append(out is not None)
         return out
 
+    def rewrite_spy(*args, **kwargs):
+        out = real_rewrite(*args, **kwargs)
+        if rewrites is not None:
+            rewrites.append(out)
+        return out
+
     monkeypatch.setattr(iceberg, "_classify_on_driver", spy)
+    monkeypatch.setattr(iceberg, "_rewrite_partitions", rewrite_spy)
     # a row of another season, outside every rebuild: never counted, never deleted
     merge_upsert(spark, lake, spec, _rows(spark, [(99, "other", 1, "f1")]).withColumn("season", _lit(2023)))
     out = []
@@ -91,10 +100,12 @@ def _stored(spark, lake, spec: TableSpec):
 
 def test_driver_counts_match_sparks_route(spark, lake, monkeypatch) -> None:
     on_driver: list[bool] = []
-    driver = _run(spark, lake, SPEC, 20_000, monkeypatch, on_driver)
+    rewritten: list[bool] = []
+    driver = _run(spark, lake, SPEC, 20_000, monkeypatch, on_driver, rewritten)
     spark_spec = replace(SPEC, name="gold.driver_counts_probe_spark")
     off: list[bool] = []
-    by_spark = _run(spark, lake, spark_spec, 0, monkeypatch, off)
+    merged: list[bool] = []
+    by_spark = _run(spark, lake, spark_spec, 0, monkeypatch, off, merged)
 
     assert [r[:6] for r in driver] == [expected for _, _, expected in LOADS]
     # the same rows after every load: values, ingest times, source files and hashes (ties broken alike)
@@ -108,6 +119,9 @@ def test_driver_counts_match_sparks_route(spark, lake, monkeypatch) -> None:
     # every load onto a non-empty table (all but the first: the other season's row is stored) took the
     # driver's route in the first run, none in the second
     assert on_driver == [True] * len(LOADS) and off == []
+    # on the driver's route every load that updates or deletes rewrote its partition (the second, the first
+    # rebuild, the emptied partition; the third only inserts: an append), and Spark's route MERGEd instead
+    assert rewritten == [True, True, True] and merged == []
     assert_df_equality(_stored(spark, lake, SPEC), _stored(spark, lake, spark_spec), ignore_row_order=True)
     assert [(r["id"], r["v"]) for r in _stored(spark, lake, SPEC).collect()] == [(99, "other")]
 
@@ -134,3 +148,41 @@ def test_a_source_over_the_bound_and_a_legacy_hash_go_to_spark(spark, lake, monk
     assert (r.inserted, r.updated, r.unchanged) == (0, 0, 1)
     assert routes == [False, False]
     assert spark.table(ident).where(F.col("id") == 1).count() == 1
+
+
+@pytest.mark.parametrize("change", [{"partition_by": ()}, {"merge_on_read": True}])
+def test_merge_runs_where_a_partition_rewrite_cannot(spark, lake, monkeypatch, change) -> None:
+    """A prune that is not on identity partition columns (an overwrite must drop whole files) or a merge-on-read
+    table (its updates are delete files by design): the driver still counts, and MERGE writes."""
+    spec = replace(SPEC, name=f"gold.driver_merge_probe_{'mor' if change.get('merge_on_read') else 'flat'}",
+                   **change)
+    merge_upsert(spark, lake, spec, _rows(spark, [(1, "a", 1, "f1"), (2, "b", 1, "f1")]))
+    merge_upsert(spark, lake, spec, _rows(spark, [(9, "z", 1, "f1")]).withColumn("season", _lit(2023)))
+    rewrites: list[bool] = []
+    real = iceberg._rewrite_partitions
+    monkeypatch.setattr(iceberg, "_rewrite_partitions", lambda *a, **k: rewrites.append(real(*a, **k)) or False)
+    r = merge_upsert(spark, lake, spec, _rows(spark, [(1, "a2", 2, "f2"), (3, "c", 2, "f2")]),
+                     prune={"season": [2024]}, delete_missing=True)
+    assert (r.inserted, r.updated, r.unchanged, r.deleted, r.committed) == (1, 1, 0, 1, True)
+    assert rewrites == [False]
+    assert sorted((row["id"], row["v"]) for row in _stored(spark, lake, spec).collect()) == [
+        (1, "a2"), (3, "c"), (9, "z")]
+
+
+def test_a_partition_rewrite_fails_on_a_commit_it_did_not_see(spark, lake) -> None:
+    """The rewrite is validated from the snapshot its counts came from: rows committed into the partition
+    after it are not silently overwritten (the commit fails, as a MERGE's would)."""
+    from pyspark.sql import functions as F
+
+    from cbbd_etl.iceberg import conform, live_snapshot, with_row_hash
+
+    spec = replace(SPEC, name="gold.driver_rewrite_conflict_probe")
+    merge_upsert(spark, lake, spec, _rows(spark, [(1, "a", 1, "f1")]))
+    ident = lake.table(spec.name)
+    seen = live_snapshot(spark, ident)
+    merge_upsert(spark, lake, spec, _rows(spark, [(2, "b", 2, "f2")]))     # another writer, after `seen`
+    target = spark.table(ident).where(F.col("season") == 2024)
+    delta = with_row_hash(conform(_rows(spark, [(1, "a2", 3, "f3")]), spec), spec)
+    with pytest.raises(Exception, match="(?i)conflict"):
+        iceberg._rewrite_partitions(spark, ident, spec, target, delta, delta, {"season": [2024]}, False, seen)
+    assert sorted((r["id"], r["v"]) for r in _stored(spark, lake, spec).collect()) == [(1, "a"), (2, "b")]

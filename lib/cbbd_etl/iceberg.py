@@ -413,7 +413,12 @@ def merge_upsert(
         if result.inserted and not (result.updated or result.deleted):
             table_rows(delta, spec).writeTo(ident).append()
             result.committed = True
-        elif result.inserted + result.updated + result.deleted:
+        elif not result.inserted + result.updated + result.deleted:
+            pass
+        elif on_driver is not None and _rewrite_partitions(spark, ident, spec, target, src, delta, prune,
+                                                           delete_missing, before):
+            result.committed = True
+        else:
             view = f"_merge_src_{spec.name.replace('.', '_')}"   # temp views are session-wide
             cols = [c for c, _ in spec.all_columns]
             on = " AND ".join(f"t.{k} = s.{k}" for k in spec.keys)
@@ -448,6 +453,49 @@ def merge_upsert(
         src.unpersist()
     event(log, "merge", **result.to_dict())
     return result
+
+
+def _rewrite_partitions(spark: "SparkSession", ident: str, spec: TableSpec, target: "DataFrame", src: "DataFrame",
+                        delta: "DataFrame", prune: dict[str, list[Any]] | None, delete_missing: bool,
+                        before: Any) -> bool:
+    """A small table's update written as the new content of its pruned partitions; False when it cannot be.
+
+    Why: on the driver's route (see :data:`DRIVER_CLASSIFY_MAX_ROWS`) the counts are known and the table is
+    small, so its partitions can simply be written again: the stored rows the delta does not replace (nor,
+    for a rebuild, delete) plus the delta, committed as an overwrite of exactly those partitions. A MERGE
+    of the same rows plans a join of the delta with the target and a copy-on-write rewrite of every file it
+    matches, which in a copy-on-write table of this size is the whole partition anyway: ~1.8 s against
+    ~0.6 s for a season of 887 player season rows on 2 cores, for each of the ~20 small tables an
+    incremental day updates.
+
+    The commit is validated as MERGE's is (serializable, from the snapshot the counts were taken on): a
+    concurrent commit into these partitions fails it instead of being overwritten. It cannot be used, and
+    MERGE runs, when the prune is not on identity partition columns (an overwrite must drop whole files),
+    the table is merge-on-read (its updates are delete files by design) or the table holds columns the
+    declaration lacks (they would be dropped). Without a prune the whole (small) table is written again.
+    """
+    from pyspark.sql import functions as F
+
+    cols = [c for c, _ in spec.all_columns]
+    if spec.merge_on_read or set(target.columns) != set(cols):
+        return False
+    if prune and not set(prune) <= set(spec.partition_by):
+        return False
+    keys = list(spec.keys)
+    replaced = delta.select(*[F.col(k).alias(f"_d_{k}") for k in keys])
+    # Replaced keys match null-safely, as changed_rows classified them; a rebuild keeps only stored keys the
+    # source has by equality, as the driver counted deletions (a stored key with a null part is deleted).
+    kept = target.join(F.broadcast(replaced), [target[k].eqNullSafe(replaced[f"_d_{k}"]) for k in keys],
+                       "left_anti")
+    if delete_missing:
+        kept = kept.join(F.broadcast(src.select(*keys).distinct()), keys, "left_semi")
+    content = table_rows(kept.select(*cols).unionByName(delta.select(*cols)), spec)
+    where = F.lit(True)
+    for col, values in (prune or {}).items():
+        where = where & F.col(col).isin(list(values))
+    (content.writeTo(ident).option("isolation-level", "serializable")
+     .option("validate-from-snapshot-id", str(before.snapshotId())).overwrite(where))
+    return True
 
 
 # A table of up to this many stored rows (its snapshot's ``total-records``) meeting a source of up to as many
