@@ -19,7 +19,7 @@ def run(ctx: JobContext) -> dict[str, Any]:
     out_dir = reports_dir(ctx.cfg)
     paths = _write_reports(out_dir, rows, ctx.options.get("report_name", "completeness"))
     gaps = {f"{r['season']}:{r['dataset']}": r["missing_games"] for r in rows if r.get("missing_games")}
-    consistency = check_all(ctx.spark, ctx.cfg)
+    consistency = check_all(ctx.spark, ctx.cfg, seasons)
     return {"table": merge.table, "inserted": merge.inserted, "updated": merge.updated, "unchanged": merge.unchanged,
             "seasons": [min(seasons), max(seasons)], "gaps": gaps, "missing_games": sum(gaps.values()),
             "consistent": consistency["consistent"], "consistency_problems": consistency["problems"][:50], **paths}

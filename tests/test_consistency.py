@@ -45,3 +45,6 @@ def test_table_spec_and_season_windows(spark, lake) -> None:
     windows = check_season_windows(spark, lake)
     assert windows == [{"check": "season_window", "table": "silver.player_game_stats", "rows": 1,
                         "sample_keys": ["2, 1, 1"]}]
+    # the daily audit checks the season it audits: another season's rows are not read
+    assert check_season_windows(spark, lake, seasons=[2024]) == windows
+    assert check_season_windows(spark, lake, seasons=[2023]) == []
