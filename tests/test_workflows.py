@@ -38,7 +38,7 @@ def _ancestors(deps: dict[str, tuple[str, ...]], name: str) -> set[str]:
     return out
 
 
-def test_daily_is_ingest_silver_gap_fill_gold_audit() -> None:
+def test_daily_is_ingest_silver_gap_fill_then_gold_beside_the_audit() -> None:
     deps = dependencies(get_workflow("daily"))
     assert deps["bronze_ingest"] == ()
     assert all(deps[s] == ("bronze_ingest",) for s in SILVER)
@@ -47,14 +47,16 @@ def test_daily_is_ingest_silver_gap_fill_gold_audit() -> None:
     gold = {n for n in deps if n.startswith("gold_")}
     assert gold >= {"gold_team_season", "gold_team_ratings_daily", "gold_game_features", "gold_power_rankings",
                     "gold_player_season", "gold_market_lines", "gold_team_crosswalk"}
-    # The audit waits for the gold jobs no other gold job waits for (the rest are implied through them) ...
-    gold_sinks = {g for g in gold if not any(g in deps[o] for o in gold)}
-    assert set(deps["audit_completeness"]) == gold_sinks
-    assert gold <= _ancestors(deps, "audit_completeness")
-    # ... a gold job reading another gold table waits for its producer; data quality runs last of all.
+    # The audit reads silver only: it runs beside gold, once gap fill has merged the gaps it found ...
+    assert deps["audit_completeness"] == ("gap_fill",)
+    assert not gold & _ancestors(deps, "audit_completeness")
+    # ... a gold job reading another gold table waits for its producer; data quality runs last of all, after
+    # the audit and the gold jobs no other gold job waits for (the rest are implied through them).
     assert deps["gold_market_lines"] == ("gold_game_features",)
     assert deps["gold_player_season"] == ("gold_team_ratings_daily",)
-    assert deps["data_quality"] == ("audit_completeness",)
+    gold_sinks = {g for g in gold if not any(g in deps[o] for o in gold)}
+    assert set(deps["data_quality"]) == gold_sinks | {"audit_completeness"}
+    assert gold | {"audit_completeness"} <= _ancestors(deps, "data_quality")
     assert execution_order(get_workflow("daily"))[-1] == "data_quality"
     assert "maintenance" not in deps
     assert get_workflow("daily").run_properties["mode"] == "incremental"
@@ -98,10 +100,10 @@ def test_a_new_gold_job_and_a_last_job_join_the_daily_dag_by_themselves(extra_jo
     deps = dependencies(daily)
     assert deps["gold_test_power"] == ("gold_team_season",)        # silver.games via gap_fill is implied
     assert deps["gold_test_simple"] == ("gap_fill",)               # gap_fill runs before every gold job
-    # The audit runs after every gold job (gold_team_season is implied by gold_test_power) ...
-    assert {"gold_test_power", "gold_test_simple"} <= set(deps["audit_completeness"])
-    assert "gold_team_season" not in deps["audit_completeness"]
-    # ... and the job declared after=("*",) (data quality) after everything, the new jobs included.
+    # The job declared after=("*",) (data quality) runs after every gold job (gold_team_season is implied by
+    # gold_test_power) and after everything else, the new jobs included.
+    assert {"gold_test_power", "gold_test_simple"} <= set(deps["data_quality"])
+    assert "gold_team_season" not in deps["data_quality"]
     assert _ancestors(deps, "data_quality") == set(deps) - {"data_quality"}
     assert execution_order(daily)[-1] == "data_quality"
     starts = [a for t in triggers(daily) for a in t.actions]

@@ -275,7 +275,8 @@ JOBS += (
         inputs=("silver.games",) + tuple(d.table for d in GAME_DATASETS),
         outputs=("meta.completeness",),
         parameters=("seasons", "season", "report_name"),
-        after=("layer:gold",),      # the daily order: ... -> gold -> audit
+        # No `after`: the audit reads silver only, so it runs beside gold, once gap fill has merged what it
+        # found (its inputs are gap fill's outputs). Data quality (after everything) still checks its table.
         glue=GlueSettings(python_modules=("matplotlib==3.9.2",)),
     ),
     JobSpec(

@@ -55,7 +55,8 @@ class Workflow:
 
 WORKFLOW_DECLARATIONS: tuple[Workflow, ...] = (
     Workflow("daily", "Every morning: incremental ingest of the current season (the last window_days days "
-             "again, and whatever became final) -> every silver job -> gap fill -> gold -> audit.",
+             "again, and whatever became final) -> every silver job -> gap fill -> gold beside the audit -> data "
+             "quality.",
              # 10:00 UTC: after the night's games are final and corrected.
              schedule="cron(0 10 * * ? *)",
              run_properties={"mode": "incremental", "window_days": "7", "datasets": SCHEDULED_GAP_FILL}),
