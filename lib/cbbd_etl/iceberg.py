@@ -322,9 +322,9 @@ def merge_upsert(
     ``delete_missing=True`` (needs ``prune``) makes the call a partition
     rebuild: ``df`` is the complete new content of the pruned partition(s), so
     a target row inside them whose key is not in ``df`` no longer belongs and
-    is deleted (counted in ``deleted``). It is done in the same single MERGE as
-    the upsert (delete markers ride along with the changed rows), so unchanged
-    rows are still not rewritten and an identical replay commits no snapshot.
+    is deleted (counted in ``deleted``). It is done in the same single write as
+    the upsert (in a MERGE, delete markers ride along with the changed rows), and
+    an identical replay commits no snapshot.
     An empty ``df`` with ``delete_missing`` empties the partition(s).
 
     ``source_rows``: the caller already knows how many rows ``df`` has (e.g.
@@ -336,7 +336,8 @@ def merge_upsert(
     load) skips the classification too, and so does a big source none of whose keys is stored yet (a later
     chunk of a season's first load): see :func:`_append_all_new`. A small table meeting a small source is
     counted on the driver instead of by Spark's classifying join (the same counts in fewer jobs): see
-    :data:`DRIVER_CLASSIFY_MAX_ROWS`.
+    :data:`DRIVER_CLASSIFY_MAX_ROWS`; its updates are written as a rewrite of the pruned partitions rather
+    than a MERGE where that is possible (see :func:`_rewrite_partitions`).
     """
     from pyspark.sql import functions as F
 
@@ -414,7 +415,7 @@ def merge_upsert(
             table_rows(delta, spec).writeTo(ident).append()
             result.committed = True
         elif not result.inserted + result.updated + result.deleted:
-            pass
+            pass                 # nothing to write: an identical replay commits no snapshot
         elif on_driver is not None and _rewrite_partitions(spark, ident, spec, target, src, delta, prune,
                                                            delete_missing, before):
             result.committed = True
